@@ -1,6 +1,8 @@
 #include "policy/glob.h"
 
 #include <cstddef>
+#include <cstdlib>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
