@@ -104,8 +104,8 @@ std::optional<ArgumentPath> ArgumentPath::parse(std::string_view text, std::stri
   }
   ArgumentPath path;
   path.text_ = std::string(text);
-  const bool ok = text[0] == '/' ? parsePointer(text, &path.segments_, &message)
-                                 : parseDotted(text, &path.segments_, &message);
+  const bool ok =
+      text[0] == '/' ? parsePointer(text, &path.segments_, &message) : parseDotted(text, &path.segments_, &message);
   if (!ok) return std::nullopt;
   return path;
 }

@@ -55,8 +55,8 @@ class Glob {
   std::string prefix_;
   bool literal_ = false;
   std::vector<Token> tokens_;
-  std::vector<Range> pieces_;    // token ranges between literal '/' tokens, section by section
-  std::vector<Range> sections_;  // piece ranges of the runs between `**` tokens
+  std::vector<Range> pieces_;         // token ranges between literal '/' tokens, section by section
+  std::vector<Range> sections_;       // piece ranges of the runs between `**` tokens
   std::vector<Range> sectionTokens_;  // token ranges of the same runs
 };
 

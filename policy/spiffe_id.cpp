@@ -15,8 +15,7 @@ bool isTrustDomainChar(char c) {
 }
 
 bool isPathChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-         c == '_';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
 }
 
 // 'A' for printable ASCII, byte 0x0a otherwise, so that messages never carry raw control bytes.

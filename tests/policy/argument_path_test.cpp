@@ -107,9 +107,9 @@ TEST(ArgumentPathTest, ArrayIndexesMustBeCanonical) {
 TEST(ArgumentPathTest, MissingStepsAndTypeMismatchesGiveNull) {
   EXPECT_EQ(lookup("absent", kDoc), "<missing>");
   EXPECT_EQ(lookup("options.absent", kDoc), "<missing>");
-  EXPECT_EQ(lookup("path.x", kDoc), "<missing>");        // through a string
-  EXPECT_EQ(lookup("path[0]", kDoc), "<missing>");       // strings are not arrays
-  EXPECT_EQ(lookup("nothing.x", kDoc), "<missing>");     // through null
+  EXPECT_EQ(lookup("path.x", kDoc), "<missing>");     // through a string
+  EXPECT_EQ(lookup("path[0]", kDoc), "<missing>");    // strings are not arrays
+  EXPECT_EQ(lookup("nothing.x", kDoc), "<missing>");  // through null
   EXPECT_EQ(lookup("options.mode.0", kDoc), "<missing>");
   EXPECT_EQ(lookup("list[0][0].x", kDoc), "<missing>");  // through a number
   EXPECT_EQ(lookup("Path", kDoc), "<missing>");          // keys are case-sensitive
@@ -136,7 +136,8 @@ TEST(ArgumentPathTest, LeadingIndexAddressesATopLevelArray) {
 
 TEST(ArgumentPathTest, RejectsMalformedPaths) {
   EXPECT_EQ(parseError(""), "argument path is empty");
-  EXPECT_EQ(parseError("/a~"), "invalid escape in JSON pointer at offset 2: '~' must be followed by 0 or 1 (~0 is '~', ~1 is '/')");
+  EXPECT_EQ(parseError("/a~"),
+            "invalid escape in JSON pointer at offset 2: '~' must be followed by 0 or 1 (~0 is '~', ~1 is '/')");
   EXPECT_EQ(parseError("/a~2"), parseError("/a~"));
   EXPECT_EQ(parseError("/~x").rfind("invalid escape in JSON pointer at offset 1", 0), 0u);
   EXPECT_EQ(parseError(".a"), "empty segment at offset 0");
@@ -173,8 +174,9 @@ TEST(ArgumentPathTest, NullErrorPointerIsAllowed) {
 }
 
 TEST(ArgumentPathTest, ResolvingNeverThrowsOnAnyShape) {
-  const std::vector<json> docs = {json(), json(1), json(1.5), json("s"), json(true), json::array(),
-                                  json::object(), json::array({json::object()}), kDoc};
+  const std::vector<json> docs = {json(),     json(1),       json(1.5),      json("s"),
+                                  json(true), json::array(), json::object(), json::array({json::object()}),
+                                  kDoc};
   for (const std::string text : {"a", "0", "a.b.c", "[0]", "[0][0]", "/", "/0/0", "//", "options.paths[9]"}) {
     const ArgumentPath path = mustParse(text);
     for (const json& doc : docs) EXPECT_NO_THROW((void)path.resolve(doc)) << text;

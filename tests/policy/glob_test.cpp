@@ -61,10 +61,18 @@ std::optional<bool> referenceMatch(std::string_view pattern, std::string_view te
       const auto [kind, ch] = tokens[j];
       bool r = false;
       switch (kind) {
-        case kLit: r = i < n && text[i] == ch && can[i + 1][j + 1]; break;
-        case kAny: r = i < n && text[i] != '/' && can[i + 1][j + 1]; break;
-        case kStar: r = can[i][j + 1] || (i < n && text[i] != '/' && can[i + 1][j]); break;
-        case kDouble: r = can[i][j + 1] || (i < n && can[i + 1][j]); break;
+        case kLit:
+          r = i < n && text[i] == ch && can[i + 1][j + 1];
+          break;
+        case kAny:
+          r = i < n && text[i] != '/' && can[i + 1][j + 1];
+          break;
+        case kStar:
+          r = can[i][j + 1] || (i < n && text[i] != '/' && can[i + 1][j]);
+          break;
+        case kDouble:
+          r = can[i][j + 1] || (i < n && can[i + 1][j]);
+          break;
       }
       can[i][j] = r;
     }
@@ -96,9 +104,7 @@ TEST(GlobCompileTest, NullErrorPointerIsAllowed) {
   EXPECT_TRUE(Glob::compile("a*", nullptr).has_value());
 }
 
-TEST(GlobCompileTest, KeepsThePatternText) {
-  EXPECT_EQ(mustCompile("read_\\*_file*").pattern(), "read_\\*_file*");
-}
+TEST(GlobCompileTest, KeepsThePatternText) { EXPECT_EQ(mustCompile("read_\\*_file*").pattern(), "read_\\*_file*"); }
 
 TEST(GlobTest, LiteralPatternMatchesExactlyItself) {
   const Glob g = mustCompile("delete_file");

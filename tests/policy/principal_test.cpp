@@ -61,8 +61,7 @@ TEST(PrincipalTest, ValidatesTheRestLikeASpiffeId) {
   EXPECT_EQ(errorOf("spiffe://example.org/a#b"), "invalid SPIFFE ID: fragment is not allowed");
   EXPECT_EQ(errorOf("spiffe://example.org/a b"), "invalid SPIFFE ID: path segment contains an invalid character ' '");
   // Escapes are not part of the principal syntax: nothing in a SPIFFE ID needs escaping.
-  EXPECT_EQ(errorOf("spiffe://example.org/a\\*"),
-            "invalid SPIFFE ID: path segment contains an invalid character '\\'");
+  EXPECT_EQ(errorOf("spiffe://example.org/a\\*"), "invalid SPIFFE ID: path segment contains an invalid character '\\'");
 }
 
 TEST(PrincipalTest, RejectsPatternsTheGlobRejects) {
@@ -75,7 +74,8 @@ TEST(PrincipalTest, EnforcesTheSpiffeIdLengthLimit) {
   const std::string atLimit = prefix + std::string(2048 - prefix.size(), 'a');
   EXPECT_TRUE(isAccepted(atLimit));
   EXPECT_EQ(errorOf(atLimit + "a"), "invalid SPIFFE ID: longer than 2048 bytes");
-  EXPECT_EQ(errorOf("spiffe://" + std::string(256, 'a') + "/x"), "invalid SPIFFE ID: trust domain is longer than 255 bytes");
+  EXPECT_EQ(errorOf("spiffe://" + std::string(256, 'a') + "/x"),
+            "invalid SPIFFE ID: trust domain is longer than 255 bytes");
 }
 
 TEST(PrincipalTest, AcceptsTheShorthand) {
@@ -98,8 +98,9 @@ TEST(PrincipalTest, RejectsBadShorthandParts) {
             "service account contains an invalid character 'E' (allowed: a-z, 0-9, '-', '.' and the wildcards * ? **)");
   EXPECT_EQ(errorOf("ns/demo/sa/ed_itor"),
             "service account contains an invalid character '_' (allowed: a-z, 0-9, '-', '.' and the wildcards * ? **)");
-  EXPECT_EQ(errorOf("ns/demo/sa/ed\\*"),
-            "service account contains an invalid character '\\' (allowed: a-z, 0-9, '-', '.' and the wildcards * ? **)");
+  EXPECT_EQ(
+      errorOf("ns/demo/sa/ed\\*"),
+      "service account contains an invalid character '\\' (allowed: a-z, 0-9, '-', '.' and the wildcards * ? **)");
   EXPECT_EQ(errorOf("ns/d\xd0\xb5mo/sa/x"),
             "namespace contains an invalid character byte 0xd0 (allowed: a-z, 0-9, '-' and the wildcards * ? **)");
   EXPECT_EQ(errorOf("ns/demo/sa/.."), "service account must not be \".\" or \"..\"");

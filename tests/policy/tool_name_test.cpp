@@ -26,13 +26,14 @@ TEST(ToolNameTest, LengthBoundaries) {
 }
 
 TEST(ToolNameTest, RejectsUnicodeLookAlikes) {
-  EXPECT_FALSE(isValidToolName("d\xd0\xb5lete_file"));      // Cyrillic small ie U+0435
-  EXPECT_FALSE(isValidToolName("\xd0\xb0pprove"));           // Cyrillic small a U+0430
-  EXPECT_FALSE(isValidToolName("deploy_t\xce\xbf_prod"));    // Greek small omicron U+03BF
-  EXPECT_FALSE(isValidToolName("\xce\x91PI_call"));          // Greek capital alpha U+0391
-  EXPECT_FALSE(isValidToolName("\xef\xbd\x84" "elete_file"));   // fullwidth small d U+FF44
-  EXPECT_FALSE(isValidToolName("delete\xef\xbc\xbf" "file")); // fullwidth low line U+FF3F
-  EXPECT_FALSE(isValidToolName("delete_fil\xc3\xa9"));       // e with acute U+00E9
+  ASSERT_EQ(std::string_view("d\u0435lete_file").size(), 12u);  // UTF-8: the look-alike is two bytes
+  EXPECT_FALSE(isValidToolName("d\u0435lete_file"));            // Cyrillic small ie U+0435
+  EXPECT_FALSE(isValidToolName("\u0430pprove"));                // Cyrillic small a U+0430
+  EXPECT_FALSE(isValidToolName("deploy_t\u03bf_prod"));         // Greek small omicron U+03BF
+  EXPECT_FALSE(isValidToolName("\u0391PI_call"));               // Greek capital alpha U+0391
+  EXPECT_FALSE(isValidToolName("\uff44elete_file"));            // fullwidth small d U+FF44
+  EXPECT_FALSE(isValidToolName("delete\uff3ffile"));            // fullwidth low line U+FF3F
+  EXPECT_FALSE(isValidToolName("delete_fil\u00e9"));            // e with acute U+00E9
 }
 
 TEST(ToolNameTest, RejectsInvisibleAndSeparatorCharacters) {
@@ -46,10 +47,10 @@ TEST(ToolNameTest, RejectsInvisibleAndSeparatorCharacters) {
   EXPECT_FALSE(isValidToolName("fs:delete_file"));
   EXPECT_FALSE(isValidToolName(std::string_view("delete\0_file", 12)));
   EXPECT_FALSE(isValidToolName(std::string_view("\0", 1)));
-  EXPECT_FALSE(isValidToolName("delete\xe2\x80\x8b_file"));  // zero-width space U+200B
-  EXPECT_FALSE(isValidToolName("delete\xe2\x80\x8d_file"));  // zero-width joiner U+200D
-  EXPECT_FALSE(isValidToolName("\xef\xbb\xbf" "delete_file"));  // byte order mark U+FEFF
-  EXPECT_FALSE(isValidToolName("delete\xc2\xad_file"));      // soft hyphen U+00AD
+  EXPECT_FALSE(isValidToolName("delete\u200b_file"));  // zero-width space U+200B
+  EXPECT_FALSE(isValidToolName("delete\u200d_file"));  // zero-width joiner U+200D
+  EXPECT_FALSE(isValidToolName("\ufeffdelete_file"));  // byte order mark U+FEFF
+  EXPECT_FALSE(isValidToolName("delete\u00ad_file"));  // soft hyphen U+00AD
   EXPECT_FALSE(isValidToolName("delete\x7f"));
 }
 
@@ -62,8 +63,8 @@ TEST(ToolNameTest, RejectsGlobAndPunctuationCharacters) {
 TEST(ToolNameTest, EveryByteOutsideTheAlphabetIsRejected) {
   for (int b = 0; b < 256; ++b) {
     const char c = static_cast<char>(b);
-    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                         c == '.' || c == '-';
+    const bool allowed =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
     EXPECT_EQ(isValidToolName(std::string("ab") + c), allowed) << b;
   }
 }
