@@ -1,7 +1,5 @@
 #include "policy/principal.h"
 
-#include <cstdio>
-
 #include "policy/glob.h"
 #include "policy/spiffe_id.h"
 
@@ -14,7 +12,7 @@ constexpr std::size_t kMaxIdLength = 2048;
 constexpr std::size_t kMaxNamespaceLength = 63;        // a DNS label
 constexpr std::size_t kMaxServiceAccountLength = 253;  // a DNS subdomain
 
-const std::string kAcceptedForms =
+constexpr std::string_view kAcceptedForms =
     "expected a SPIFFE ID (spiffe://<trust domain>/<path>), a glob of one (spiffe://example.org/ns/*/sa/*) or "
     "ns/<namespace>/sa/<service account>";
 
@@ -28,22 +26,21 @@ bool isServiceAccountChar(char c) { return isNamespaceChar(c) || c == '.'; }
 std::string describeChar(char c) {
   const auto byte = static_cast<unsigned char>(c);
   if (byte >= 0x20 && byte < 0x7f) return std::string("'") + c + "'";
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "byte 0x%02x", byte);
-  return buf;
+  constexpr char kHex[] = "0123456789abcdef";
+  return std::string("byte 0x") + kHex[byte >> 4] + kHex[byte & 0x0f];
 }
 
 // The error of the glob the entry becomes, if any (`***`); the other glob errors cannot occur here because the
 // character checks reject '\' and empty entries first.
 std::optional<std::string> globError(std::string_view pattern) {
   std::string error;
-  if (!Glob::compile(pattern, &error)) return "invalid pattern: " + error;
+  if (!Glob::compile(pattern, &error)) return error;
   return std::nullopt;
 }
 
 // spiffe://<td>/<path> with wildcards allowed in path segments and as the whole trust domain. The rest of the
 // rules are exactly the SPIFFE ID rules, checked by parsing the entry with every wildcard replaced by a valid
-// character (wildcards never change the length, so the length limits still apply to the entry as written).
+// character. The length limit is checked on the entry as written.
 std::optional<std::string> spiffePatternError(std::string_view entry) {
   if (entry.size() > kMaxIdLength) return "invalid SPIFFE ID: longer than 2048 bytes";
   const std::string_view rest = entry.substr(kScheme.size());
@@ -79,12 +76,12 @@ std::optional<std::string> shorthandError(std::string_view entry, Shape* shape) 
   std::size_t start = 0;
   for (;;) {
     const std::size_t end = entry.find('/', start);
-    if (count == 4) return kAcceptedForms;  // a fifth segment
+    if (count == 4) return std::string(kAcceptedForms);  // a fifth segment
     segments[count++] = entry.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     if (end == std::string_view::npos) break;
     start = end + 1;
   }
-  if (count != 4 || segments[0] != "ns" || segments[2] != "sa") return kAcceptedForms;
+  if (count != 4 || segments[0] != "ns" || segments[2] != "sa") return std::string(kAcceptedForms);
   *shape = Shape::Shorthand;
 
   const std::string_view ns = segments[1];
@@ -117,8 +114,8 @@ std::optional<std::string> validatePrincipalEntry(std::string_view entry) {
     Shape shape;
     return shorthandError(entry, &shape);
   }
-  if (entry.empty()) return "principal is empty: " + kAcceptedForms;
-  return kAcceptedForms;
+  if (entry.empty()) return "principal is empty: " + std::string(kAcceptedForms);
+  return std::string(kAcceptedForms);
 }
 
 bool isPrincipalShorthand(std::string_view entry) {

@@ -1,7 +1,5 @@
 #include "policy/spiffe_id.h"
 
-#include <cstdio>
-
 namespace warden::policy {
 
 namespace {
@@ -22,9 +20,8 @@ bool isPathChar(char c) {
 std::string describeChar(char c) {
   const auto byte = static_cast<unsigned char>(c);
   if (byte >= 0x20 && byte < 0x7f) return std::string("'") + c + "'";
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "byte 0x%02x", byte);
-  return buf;
+  constexpr char kHex[] = "0123456789abcdef";
+  return std::string("byte 0x") + kHex[byte >> 4] + kHex[byte & 0x0f];
 }
 
 bool startsWithIgnoringCase(std::string_view text, std::string_view prefix) {
