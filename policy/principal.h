@@ -15,9 +15,10 @@ namespace warden::policy {
 std::optional<std::string> validatePrincipalEntry(std::string_view entry);
 
 // Expands the shorthand to a full SPIFFE ID pattern in trustDomain; other entries are returned unchanged.
+// trustDomain is the caller's job to validate (isValidTrustDomain).
 std::string expandPrincipalEntry(std::string_view entry, std::string_view trustDomain);
 
-// True for the ns/<ns>/sa/<sa> shorthand form.
+// True for the ns/<ns>/sa/<sa> shorthand form (a valid one: an invalid shorthand is never expanded).
 bool isPrincipalShorthand(std::string_view entry);
 
 }  // namespace warden::policy
