@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -29,28 +30,44 @@ class RateLimiter {
 
   // `clock` defaults to steady_clock::now; tests inject their own. `maxBuckets` bounds memory: when exceeded,
   // buckets that have refilled completely (indistinguishable from new ones) are dropped first.
+  // If every bucket is still live, they are kept and new callers are still served: failing closed would deny
+  // callers who have done nothing wrong, and dropping a live bucket hands its owner a fresh allowance. Memory
+  // stays bounded all the same: above 2 × maxBuckets the least recently used buckets go. maxBuckets 0 counts as 1.
   explicit RateLimiter(Clock clock = {}, std::size_t maxBuckets = 100000);
 
   // Takes one token from every bucket named, all or nothing: true when each had a token (and each lost one);
-  // false when any was empty (and none lost one). An empty span is true.
+  // false when any was empty (and none lost one). An empty span is true. A key named twice needs two tokens.
+  // Never throws: a key with zero requests or a non-positive period, a failing clock or an allocation failure
+  // is a denial (false).
   bool tryAcquire(std::span<const Key> keys);
 
   std::size_t bucketCount() const;
 
  private:
+  using LruList = std::list<const std::string*>;  // bucket names, least recently used first
+
+  // Exact integer arithmetic, so refills never drift: one token is `period` (in ns) units of credit, and a
+  // bucket gains `requests` units per elapsed nanosecond up to requests × period.
   struct Bucket {
-    double tokens;
-    std::chrono::steady_clock::time_point last;
+    unsigned __int128 credit;
+    std::chrono::steady_clock::time_point last;  // when credit was brought up to date
     std::uint32_t requests;
     std::chrono::nanoseconds period;
+    LruList::iterator lru;
   };
-  Bucket& bucketFor(const Key& key, std::chrono::steady_clock::time_point now);
+  // Finds or creates the bucket named `name` (built from key by bucketName) and refills it up to `now`.
+  Bucket& bucketFor(std::string&& name, const Key& key, std::chrono::steady_clock::time_point now);
   void evictRefilled(std::chrono::steady_clock::time_point now);
+  void evictLeastRecentlyUsed();
+  void erase(std::unordered_map<std::string, Bucket>::iterator it);
 
   Clock clock_;
   std::size_t maxBuckets_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Bucket> buckets_;
+  LruList lru_;
+  // Scanning for full buckets costs O(buckets); while all are live, rescan only after this many exist.
+  std::size_t nextScanAt_;
 };
 
 using RateLimiterPtr = std::shared_ptr<RateLimiter>;

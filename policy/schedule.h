@@ -22,6 +22,9 @@ class CompiledSchedule {
   // nullopt with *error (naming the offending field: "days[2]", "hours", "timeZone") for invalid input.
   static std::optional<CompiledSchedule> compile(const Schedule& schedule, std::string* error);
 
+  // Never throws. Zone data comes from /usr/share/zoneinfo through date's USE_OS_TZDB mode, which reads the
+  // files' explicit transitions but not their POSIX footer: offsets are right as far as the files list
+  // transitions (2037 with Debian's "fat" tzdata); after that the last listed offset holds.
   bool isActive(std::chrono::system_clock::time_point t) const;
 
  private:
