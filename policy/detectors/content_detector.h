@@ -10,6 +10,7 @@
 
 namespace warden::policy {
 
+// Implementations are immutable once built: find() may be called concurrently and never throws.
 class ContentDetector {
  public:
   virtual ~ContentDetector() = default;
@@ -18,6 +19,10 @@ class ContentDetector {
 };
 
 using ContentDetectorPtr = std::shared_ptr<const ContentDetector>;
+
+// What find() and scanJson() return when a scan cannot complete (memory exhausted): a non-empty answer, so a
+// condition asking "does this contain X?" fails closed instead of letting the content through.
+inline constexpr std::string_view kScanErrorCategory = "scan_error";
 
 // Secrets: pem_private_key, aws_access_key_id, github_token, slack_token, jwt, password_assignment (a
 // password=/api_key=/token: style pair whose value looks random: length and Shannon entropy thresholds).
