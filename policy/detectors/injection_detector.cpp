@@ -72,8 +72,11 @@ std::vector<std::string> overridePhrases() {
       // forget everything you know / forget all previous instructions / forget your rules
       phrase("forget~(?:(?:everything|all|anything)~(?:you\\b|that~you\\b|(?:of~)?(?:{DET}~)?(?:{EARLIER}|{INSTR}))"
              "|your~(?:{EARLIER}~)?(?:\\w+~)?{INSTR}|(?:the~)?{EARLIER}~(?:\\w+~)?{INSTR})"),
-      // you are now a / an / in ... (role or mode reassignment)
-      phrase("you~(?:are|re)~now~(?:a|an|in)\\b"),
+      // you are now an unrestricted AI / you are now in developer mode / you are now DAN (role or mode
+      // reassignment; "you are now in the queue" or "you are now a member" are ordinary notifications)
+      phrase("you~(?:are|re)~now~(?:(?:a|an)~(?:\\w+~){0,3}?(?:ai|assistant|model|bot|chatbot|agent|persona|"
+             "character|pirate|hacker|jailbreak|dan)\\b|in~(?:\\w+~){0,2}?mode\\b|(?:dan|unrestricted|unfiltered|"
+             "jailbroken|free~of)\\b)"),
       // new instructions:
       phrase("(?:new|updated|revised|real|actual|true)~(?:system~)?instructions?[\\s\\x{00A0}]*:"),
       // override your system prompt / override the safety guidelines
