@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "policy/condition.h"
+#include "policy/field_error.h"
 #include "policy/glob.h"
 #include "policy/model.h"
 #include "policy/schedule.h"

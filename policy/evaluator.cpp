@@ -103,7 +103,7 @@ std::string Decision::reason() const {
 Decision evaluate(const CompiledPolicy& policy, const Request& request, RateLimiter& limiter) {
   if (request.principal.empty()) return denied(ReasonCode::Unauthenticated);
 
-  RuleKind kind;
+  RuleKind kind = RuleKind::Tool;
   switch (classifyMethod(request.method)) {
     case MethodClass::Session: {
       Decision d;

@@ -206,10 +206,30 @@ std::optional<ToolPolicy> decodeToolPolicy(json object, FieldErrors& errors) {
   }
   ToolPolicy policy;
   decodeEnvelope(object, kKindToolPolicy, policy.metadata, errors);
-  const json* spec = validatedSpec(object, kKindToolPolicy, errors);
-  if (spec == nullptr) return std::nullopt;
+  auto specIt = object.find("spec");
+  if (specIt == object.end()) {
+    errors.push_back({"spec", "required field is missing"});
+    return std::nullopt;
+  }
+  json& spec = *specIt;
+  const auto schemaStart = errors.size();
+  validateAndDefault(specSchema(kKindToolPolicy), spec, FieldPath("spec"), errors, policySchemaOptions());
+  if (!spec.is_object()) return std::nullopt;
+  // Semantic checks still run on every rule whose own subtree passed the schema, so that one pass reports as much
+  // as possible; a rule with a schema error is not read further (its fields may have the wrong types).
+  auto schemaErrorUnder = [&](const std::string& path) {
+    for (auto i = schemaStart; i < errors.size(); ++i) {
+      const auto& p = errors[i].path;
+      if (p.rfind(path, 0) == 0 && (p.size() == path.size() || p[path.size()] == '.' || p[path.size()] == '[')) {
+        return true;
+      }
+    }
+    return false;
+  };
 
-  policy.spec.targetName = str(spec->at("targetRef"), "name");
+  if (auto target = spec.find("targetRef"); target != spec.end() && target->is_object()) {
+    policy.spec.targetName = str(*target, "name");
+  }
   const FieldPath specPath("spec");
   // Rule ids are <policy>/<rule> across all three lists (receipts and rate-limit buckets use them).
   std::map<std::string, std::string> seenNames;
@@ -218,11 +238,12 @@ std::optional<ToolPolicy> decodeToolPolicy(json object, FieldErrors& errors) {
     auto& list = kind == RuleKind::Tool       ? policy.spec.rules
                  : kind == RuleKind::Resource ? policy.spec.resources
                                               : policy.spec.prompts;
-    auto it = spec->find(listName);
-    if (it == spec->end()) continue;
+    auto it = spec.find(listName);
+    if (it == spec.end() || !it->is_array()) continue;
     for (std::size_t i = 0; i < it->size(); ++i) {
-      Rule rule = ruleFromJson((*it)[i], kind);
       const auto rulePath = specPath.field(listName).index(i);
+      if (schemaErrorUnder(rulePath.str())) continue;
+      Rule rule = ruleFromJson((*it)[i], kind);
       if (auto [seen, fresh] = seenNames.emplace(rule.name, rulePath.str()); !fresh) {
         errors.push_back({rulePath.field("name").str(), "\"" + rule.name + "\" is already the name of " + seen->second});
       }

@@ -144,7 +144,7 @@ TEST_F(EvaluatorTest, ArgumentConditionsGateAllow) {
 
 TEST_F(EvaluatorTest, MissingArgumentsObjectFailsClosed) {
   auto p = loadYamlPolicy(policyYaml("p", R"(  rules:
-  - {name: a, tools: [t], effect: Allow, when: [{arg: n, op: LessThan, values: ["10"]}]})"));
+  - {name: a, tools: [t], effect: Allow, when: [{arg: count, op: LessThan, values: ["10"]}]})"));
   Request r;
   r.principal = kReader;
   r.method = "tools/call";
@@ -218,8 +218,9 @@ TEST_F(EvaluatorTest, UnknownMethodsFollowTheDefaultAction) {
 TEST_F(EvaluatorTest, InvalidToolNamesAreDeniedEvenUnderAllowAll) {
   auto p = loadYamlPolicy(policyYaml("p", "  rules:\n  - {name: all, effect: Allow}"));
   EXPECT_EQ(decide(*p, kReader, "read_file").effect, Effect::Allow);
-  for (std::string bad : {"", "r\xD0\xB5" "ad_file", "read file", "../read", std::string(129, 'a'),
-                          std::string("read\0file", 9), "read_file\xE2\x80\x8B"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "r\xD0\xB5" "ad_file", "read file", "../read", std::string(129, 'a'),
+                                std::string("read\0file", 9), "read_file\xE2\x80\x8B"}) {
     auto d = decide(*p, kReader, bad);
     EXPECT_EQ(d.effect, Effect::Deny) << bad;
     EXPECT_EQ(d.code, ReasonCode::InvalidTarget) << bad;
@@ -263,7 +264,7 @@ TEST_F(EvaluatorTest, IndexDoesNotMissAnyMatchingRule) {
   - {name: suffix, tools: ["*_read"], effect: Allow}
   - {name: question, tools: ["files_rea?"], effect: Allow}
   - {name: everything, effect: Allow}
-  - {name: others, tools: [x, y, "z*"], effect: Allow})"));
+  - {name: others, tools: [x, "y", "z*"], effect: Allow})"));
   EXPECT_EQ(decide(*p, kReader, "files_read").ruleIds(),
             (std::vector<std::string>{"p/everything", "p/exact", "p/long-prefix", "p/question", "p/short-prefix",
                                       "p/suffix"}));

@@ -45,7 +45,7 @@ TEST(LintTest, NoShadowWhenTheDenyIsConditionalOrNarrower) {
   - {name: some, tools: [x], principals: [ns/a/sa/b, ns/a/sa/c], effect: Allow}
   - {name: deny-b, tools: [x], principals: [ns/a/sa/b], effect: Deny}
   - {name: all-tools, effect: Allow}
-  - {name: deny-some, tools: [y], effect: Deny})"))
+  - {name: deny-some, tools: [other], effect: Deny})"))
                   .empty());
 }
 

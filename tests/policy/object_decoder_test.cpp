@@ -116,7 +116,7 @@ TEST(ObjectDecoderTest, UnknownOperatorNamesTheFieldPath) {
   - {name: b, effect: Allow}
   - name: c
     effect: Allow
-    when: [{arg: x, op: Matchs, values: [y]}])");
+    when: [{arg: x, op: Matchs, values: ["^SELECT"]}])");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].rfind("spec.rules[2].when[0].op: unknown operator \"Matchs\"", 0), 0u) << errors[0];
 }
@@ -143,24 +143,37 @@ TEST(ObjectDecoderTest, ReportsSeveralSemanticErrorsAtOnce) {
     effect: Allow
     when:
     - {arg: q, op: Matches, values: ["(unclosed"]}
-    - {arg: n, op: LessThan, values: [ten]}
+    - {arg: count, op: LessThan, values: [ten]}
     - {op: Equals, values: [x]}
     schedule: {timeZone: Europe/Berln}
-    rateLimit: {requests: 1, per: 1d}
   - {name: b, effect: Allow, approval: {timeout: 1m}}
   - {name: c, effect: Deny, rateLimit: {requests: 1, per: 1m}}
-  - {name: d, effect: Allow, principals: ["spiffe://Example.org/x"]}
+  - {name: d, effect: Allow, principals: ["spiffe://example.org/ns/../x"]}
   - {name: e, effect: Allow, tools: ["a***"]})");
   const auto all = ::testing::PrintToString(errors);
   EXPECT_TRUE(contains(errors, "spec.rules[0].when[0].values[0]: invalid regular expression")) << all;
   EXPECT_TRUE(contains(errors, "spec.rules[0].when[1].values[0]: \"ten\" is not a number")) << all;
   EXPECT_TRUE(contains(errors, "spec.rules[0].when[2].arg: required for operator Equals")) << all;
   EXPECT_TRUE(contains(errors, "spec.rules[0].schedule.timeZone: unknown time zone \"Europe/Berln\"")) << all;
-  EXPECT_TRUE(contains(errors, "spec.rules[0].rateLimit.per:")) << all;
   EXPECT_TRUE(contains(errors, "spec.rules[1].approval: approval only applies to Review rules")) << all;
   EXPECT_TRUE(contains(errors, "spec.rules[2].rateLimit: a rate limit only applies to Allow and Review rules")) << all;
   EXPECT_TRUE(contains(errors, "spec.rules[3].principals[0]:")) << all;
   EXPECT_TRUE(contains(errors, "spec.rules[4].tools[0]:")) << all;
+  EXPECT_EQ(errors.size(), 8u) << all;
+}
+
+TEST(ObjectDecoderTest, SchemaAndSemanticErrorsOfDifferentRulesAreReportedTogether) {
+  auto errors = policyErrors(R"(spec:
+  targetRef: {name: s}
+  rules:
+  - {name: a, effect: Allow, when: [{arg: q, op: Matches, values: ["(unclosed"]}]}
+  - {name: b, effect: Allow, rateLimit: {requests: 1, per: 1d}}
+  - {name: c, effect: Allow, principals: ["spiffe://Example.org/x"]})");
+  const auto all = ::testing::PrintToString(errors);
+  EXPECT_TRUE(contains(errors, "spec.rules[0].when[0].values[0]: invalid regular expression")) << all;
+  EXPECT_TRUE(contains(errors, "spec.rules[1].rateLimit.per: invalid value \"1d\"")) << all;
+  EXPECT_TRUE(contains(errors, "spec.rules[2].principals[0]: invalid value \"spiffe://Example.org/x\"")) << all;
+  EXPECT_EQ(errors.size(), 3u) << all;
 }
 
 TEST(ObjectDecoderTest, RuleNamesAreUniqueAcrossAllLists) {
