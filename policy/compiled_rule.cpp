@@ -27,8 +27,7 @@ std::optional<PatternSet> PatternSet::compile(const std::vector<std::string>& pa
     std::string globError;
     auto glob = Glob::compile(patterns[i], &globError);
     if (!glob) {
-      // Appended piece by piece: GCC 12 at -O3 warns falsely (-Wrestrict) on a chain of operator+ here.
-      error->assign("[").append(std::to_string(i)).append("]: ").append(globError);
+      *error = "[" + std::to_string(i) + "]: " + globError;
       return std::nullopt;
     }
     if (glob->isLiteral()) {
