@@ -142,8 +142,7 @@ bool isRfc3339DateTime(std::string_view s) {
   };
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!number(4, year) || !literal('-') || !number(2, month) || !literal('-') || !number(2, day)) return false;
-  if (!literal('T') || !number(2, hour) || !literal(':') || !number(2, minute) || !literal(':') ||
-      !number(2, second)) {
+  if (!literal('T') || !number(2, hour) || !literal(':') || !number(2, minute) || !literal(':') || !number(2, second)) {
     return false;
   }
   if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return false;
@@ -209,8 +208,8 @@ class SchemaChecker {
   void checkKeyword(const json& s, const std::string& keyword, const json& value, const std::string& at) {
     const std::string here = at + "/" + keyword;
     if (keyword == "type") {
-      static const std::set<std::string, std::less<>> kTypes = {"object", "array", "string",
-                                                                 "integer", "number", "boolean"};
+      static const std::set<std::string, std::less<>> kTypes = {"object",  "array",  "string",
+                                                                "integer", "number", "boolean"};
       if (!value.is_string() || !kTypes.contains(value.get_ref<const std::string&>())) {
         bad(here, "unsupported type " + dumpValue(value));
       }
@@ -418,8 +417,8 @@ class Walker {
     }
   }
 
-  void bounds(const json& s, std::string_view minKey, std::string_view maxKey, std::size_t count,
-              const char* unit, const FieldPath& path) {
+  void bounds(const json& s, std::string_view minKey, std::string_view maxKey, std::size_t count, const char* unit,
+              const FieldPath& path) {
     if (const json* min = member(s, minKey); min != nullptr && count < min->get<std::uint64_t>()) {
       error(path, "must have at least " + dumpValue(*min) + " " + unit);
     }
@@ -440,8 +439,8 @@ class Walker {
     if (const json* max = member(s, "maxLength"); max != nullptr && length > max->get<std::uint64_t>()) {
       error(path, "must be at most " + dumpValue(*max) + " characters");
     }
-    if (const json* format = member(s, "format"); format != nullptr && *format == "date-time" &&
-                                                   !isRfc3339DateTime(text)) {
+    if (const json* format = member(s, "format");
+        format != nullptr && *format == "date-time" && !isRfc3339DateTime(text)) {
       error(path, "invalid value " + quote(text) + ": must be an RFC 3339 date-time");
     }
   }
@@ -460,10 +459,11 @@ class Walker {
     const json* format = member(s, "format");
     if (format == nullptr || !v.is_number_integer()) return;
     if (*format == "int32") {
-      const bool fits = v.is_number_unsigned()
-                            ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max())
-                            : v.get<std::int64_t>() >= std::numeric_limits<std::int32_t>::min() &&
-                                  v.get<std::int64_t>() <= std::numeric_limits<std::int32_t>::max();
+      const bool fits =
+          v.is_number_unsigned()
+              ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max())
+              : v.get<std::int64_t>() >= std::numeric_limits<std::int32_t>::min() &&
+                    v.get<std::int64_t>() <= std::numeric_limits<std::int32_t>::max();
       if (!fits) error(path, "must fit in int32");
     } else if (*format == "int64") {
       if (v.is_number_unsigned() &&

@@ -58,7 +58,7 @@ class SchemaValidator {
 // Unknown fields are errors (`unknown field "foo"`), unless the schema preserves unknown fields.
 // Defaults are filled into `value` where a property is absent, before the property is validated.
 // Compiles the schema on every call: to validate many values, keep a SchemaValidator.
-void validateAndDefault(const nlohmann::json& schema, nlohmann::json& value, const FieldPath& path,
-                        FieldErrors& errors, const SchemaOptions& options = {});
+void validateAndDefault(const nlohmann::json& schema, nlohmann::json& value, const FieldPath& path, FieldErrors& errors,
+                        const SchemaOptions& options = {});
 
 }  // namespace warden::policy

@@ -209,9 +209,10 @@ JsonParseResult parseStrictJson(std::string_view text, const JsonParseLimits& li
     const char* begin = text.data();
     const char* readUpTo = begin;
     StrictDomBuilder builder(begin, &readUpTo, limits.maxDepth);
-    const bool ok = json::sax_parse(TrackingIterator(begin, &readUpTo), TrackingIterator(begin + text.size(), &readUpTo),
-                                    &builder, json::input_format_t::json, /*strict=*/true,
-                                    /*ignore_comments=*/false);
+    const bool ok =
+        json::sax_parse(TrackingIterator(begin, &readUpTo), TrackingIterator(begin + text.size(), &readUpTo), &builder,
+                        json::input_format_t::json, /*strict=*/true,
+                        /*ignore_comments=*/false);
     if (!ok) {
       if (builder.error().empty()) return failure("syntax error at byte 0: rejected input", 0);
       return failure(builder.error(), builder.errorOffset());

@@ -35,7 +35,8 @@ constexpr std::string_view kCoreTagPrefix = "tag:yaml.org,2002:";
 // ---- messages ----------------------------------------------------------------------------------------------
 
 std::string location(const YAML::Mark& mark) {
-  return "line " + std::to_string(std::max(mark.line, 0) + 1) + ", column " + std::to_string(std::max(mark.column, 0) + 1);
+  return "line " + std::to_string(std::max(mark.line, 0) + 1) + ", column " +
+         std::to_string(std::max(mark.column, 0) + 1);
 }
 
 // Text as a JSON string literal (escaped, so it cannot forge quotes or lines in a message), shortened.
@@ -99,17 +100,17 @@ enum class Special { True, False, Null, NotFinite };
 // The plain scalars go-yaml v2 looks up by their exact text.
 const Special* lookupSpecial(std::string_view in) {
   static const std::unordered_map<std::string_view, Special> kTable = {
-      {"y", Special::True},       {"Y", Special::True},        {"yes", Special::True},
-      {"Yes", Special::True},     {"YES", Special::True},      {"true", Special::True},
-      {"True", Special::True},    {"TRUE", Special::True},     {"on", Special::True},
-      {"On", Special::True},      {"ON", Special::True},       {"n", Special::False},
-      {"N", Special::False},      {"no", Special::False},      {"No", Special::False},
-      {"NO", Special::False},     {"false", Special::False},   {"False", Special::False},
-      {"FALSE", Special::False},  {"off", Special::False},     {"Off", Special::False},
-      {"OFF", Special::False},    {"", Special::Null},         {"~", Special::Null},
-      {"null", Special::Null},    {"Null", Special::Null},     {"NULL", Special::Null},
-      {".nan", Special::NotFinite}, {".NaN", Special::NotFinite}, {".NAN", Special::NotFinite},
-      {".inf", Special::NotFinite}, {".Inf", Special::NotFinite}, {".INF", Special::NotFinite},
+      {"y", Special::True},          {"Y", Special::True},          {"yes", Special::True},
+      {"Yes", Special::True},        {"YES", Special::True},        {"true", Special::True},
+      {"True", Special::True},       {"TRUE", Special::True},       {"on", Special::True},
+      {"On", Special::True},         {"ON", Special::True},         {"n", Special::False},
+      {"N", Special::False},         {"no", Special::False},        {"No", Special::False},
+      {"NO", Special::False},        {"false", Special::False},     {"False", Special::False},
+      {"FALSE", Special::False},     {"off", Special::False},       {"Off", Special::False},
+      {"OFF", Special::False},       {"", Special::Null},           {"~", Special::Null},
+      {"null", Special::Null},       {"Null", Special::Null},       {"NULL", Special::Null},
+      {".nan", Special::NotFinite},  {".NaN", Special::NotFinite},  {".NAN", Special::NotFinite},
+      {".inf", Special::NotFinite},  {".Inf", Special::NotFinite},  {".INF", Special::NotFinite},
       {"+.inf", Special::NotFinite}, {"+.Inf", Special::NotFinite}, {"+.INF", Special::NotFinite},
       {"-.inf", Special::NotFinite}, {"-.Inf", Special::NotFinite}, {"-.INF", Special::NotFinite},
   };
@@ -158,8 +159,7 @@ IntParse parseGoInteger(std::string_view s, json& out) {
   constexpr auto kInt64Max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   if (negative) {
     if (magnitude > kInt64Max + 1) return IntParse::OutOfRange;
-    out = magnitude == kInt64Max + 1 ? std::numeric_limits<std::int64_t>::min()
-                                     : -static_cast<std::int64_t>(magnitude);
+    out = magnitude == kInt64Max + 1 ? std::numeric_limits<std::int64_t>::min() : -static_cast<std::int64_t>(magnitude);
   } else if (magnitude <= kInt64Max) {
     out = static_cast<std::int64_t>(magnitude);
   } else {
@@ -311,9 +311,9 @@ bool resolveScalar(const std::string& tag, const std::string& value, json& out, 
     return true;
   }
   if (tag == "?") return resolvePlain(value, out, error);
-  const std::string_view name =
-      std::string_view(tag).starts_with(kCoreTagPrefix) ? std::string_view(tag).substr(kCoreTagPrefix.size())
-                                                        : std::string_view();
+  const std::string_view name = std::string_view(tag).starts_with(kCoreTagPrefix)
+                                    ? std::string_view(tag).substr(kCoreTagPrefix.size())
+                                    : std::string_view();
   if (name == "str") {
     out = value;
     return true;

@@ -74,10 +74,14 @@ TEST(CanonicalJsonTest, KeepsUnicodeAsUtf8AndEscapesOnlyWhatJsonRequires) {
 }
 
 TEST(CanonicalJsonTest, ReplacesInvalidUtf8Deterministically) {
-  const json v = {{"k", std::string("a\xff" "b")}, {std::string("\xc3"), 1}};
+  const json v = {{"k", std::string("a\xff"
+                                    "b")},
+                  {std::string("\xc3"), 1}};
   std::string text;
   ASSERT_NO_THROW(text = canonicalJson(v));
-  EXPECT_EQ(text, "{\"k\":\"a\xef\xbf\xbd" "b\",\"\xef\xbf\xbd\":1}");
+  EXPECT_EQ(text,
+            "{\"k\":\"a\xef\xbf\xbd"
+            "b\",\"\xef\xbf\xbd\":1}");
   EXPECT_EQ(canonicalJson(v), text);
   // The result is valid JSON that reads back.
   EXPECT_TRUE(json::accept(text));
@@ -96,9 +100,9 @@ TEST(CanonicalJsonTest, FloatsUseShortestRoundTripText) {
 }
 
 TEST(CanonicalJsonTest, NonFiniteFloatsBecomeNull) {
-  EXPECT_EQ(canonicalJson(json::array({std::numeric_limits<double>::quiet_NaN(),
-                                       std::numeric_limits<double>::infinity()})),
-            "[null,null]");
+  EXPECT_EQ(
+      canonicalJson(json::array({std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()})),
+      "[null,null]");
 }
 
 TEST(CanonicalJsonTest, ScalarsAndEmptyContainers) {

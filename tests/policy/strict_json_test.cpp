@@ -21,7 +21,8 @@ std::string nested(std::size_t depth, char open = '[', char close = ']') {
 }
 
 TEST(StrictJsonTest, ParsesEveryKindOfValue) {
-  const auto r = parse(R"({"s":"x","i":-3,"u":18446744073709551615,"f":1.5,"t":true,"n":null,"a":[1,{"b":[]}],"o":{}})");
+  const auto r =
+      parse(R"({"s":"x","i":-3,"u":18446744073709551615,"f":1.5,"t":true,"n":null,"a":[1,{"b":[]}],"o":{}})");
   ASSERT_TRUE(r.ok()) << r.error;
   EXPECT_EQ(r.value, json::parse(R"({"s":"x","i":-3,"u":18446744073709551615,"f":1.5,"t":true,"n":null,
                                      "a":[1,{"b":[]}],"o":{}})"));
@@ -64,9 +65,7 @@ TEST(StrictJsonTest, RejectsDuplicateKeyInsideArrayOfObjects) {
   EXPECT_EQ(r.offset, 16u);
 }
 
-TEST(StrictJsonTest, RejectsDuplicateEvenWhenValuesAreEqual) {
-  EXPECT_FALSE(parse(R"({"a":1,"a":1})").ok());
-}
+TEST(StrictJsonTest, RejectsDuplicateEvenWhenValuesAreEqual) { EXPECT_FALSE(parse(R"({"a":1,"a":1})").ok()); }
 
 TEST(StrictJsonTest, SameKeyInDifferentObjectsIsFine) {
   const auto r = parse(R"({"a":{"a":{"a":1}},"b":{"a":2},"c":[{"a":1},{"a":2}]})");
@@ -190,8 +189,8 @@ TEST(StrictJsonTest, SyntaxErrorsAreCleanedUpAndLocated) {
 }
 
 TEST(StrictJsonTest, RejectsWhatStrictJsonForbids) {
-  for (const char* text : {"{'a':1}", "{a:1}", "[1,]", "[01]", "[+1]", "[.5]", "[1.]", "NaN", "[Infinity]",
-                           "// c\n{}", "/* c */ {}", "{\"a\":1 /* c */}", "\"a\tb\"", "\"\\x41\"", "[\"\\u12\"]"}) {
+  for (const char* text : {"{'a':1}", "{a:1}", "[1,]", "[01]", "[+1]", "[.5]", "[1.]", "NaN", "[Infinity]", "// c\n{}",
+                           "/* c */ {}", "{\"a\":1 /* c */}", "\"a\tb\"", "\"\\x41\"", "[\"\\u12\"]"}) {
     const auto r = parse(text);
     EXPECT_FALSE(r.ok()) << text;
     EXPECT_EQ(r.error.rfind("syntax error at byte ", 0), 0u) << r.error;
@@ -200,10 +199,10 @@ TEST(StrictJsonTest, RejectsWhatStrictJsonForbids) {
 
 TEST(StrictJsonTest, RejectsInvalidUtf8) {
   for (const std::string& text : {std::string("\"\xff\""), std::string("{\"a\":\"\xc3\"}"),
-                                 std::string("\"\xc0\xaf\""),           // overlong '/'
-                                 std::string("\"\xed\xa0\x80\""),       // encoded surrogate
-                                 std::string("\"\xf4\x90\x80\x80\""),   // above U+10FFFF
-                                 std::string("{\"\xff\":1}"), std::string("\xef\xbb\xbf\xef\xbb\xbf{}")}) {
+                                  std::string("\"\xc0\xaf\""),          // overlong '/'
+                                  std::string("\"\xed\xa0\x80\""),      // encoded surrogate
+                                  std::string("\"\xf4\x90\x80\x80\""),  // above U+10FFFF
+                                  std::string("{\"\xff\":1}"), std::string("\xef\xbb\xbf\xef\xbb\xbf{}")}) {
     const auto r = parse(text);
     EXPECT_FALSE(r.ok()) << text;
     // The message shows raw bytes escaped, so it is always valid UTF-8 and safe to embed in a JSON answer.

@@ -45,7 +45,8 @@ spec:
       when:
         - {arg: path, op: PathUnder, values: [/workspace/]}
 )");
-  EXPECT_EQ(v, json::parse(R"({"apiVersion":"mcpwarden.io/v1alpha1","kind":"ToolPolicy","metadata":{"name":"allow-read"},
+  EXPECT_EQ(v,
+            json::parse(R"({"apiVersion":"mcpwarden.io/v1alpha1","kind":"ToolPolicy","metadata":{"name":"allow-read"},
     "spec":{"rules":[{"name":"read","tools":["read_file","list_*"],
     "when":[{"arg":"path","op":"PathUnder","values":["/workspace/"]}]}]}})"));
 }
@@ -259,8 +260,8 @@ TEST(YamlToJsonTest, InfinityAndNanAreErrors) {
 }
 
 TEST(YamlToJsonTest, TextThatOnlyLooksNumericStaysString) {
-  for (const char* text : {"1.2.3", "2001-12-14", "2001-12-14T21:59:43.10Z", "1:20", "0x", "0xG", "0b102", "1e",
-                           "e3", "_1", "+", ".", "..5", "0x1p3", "1,000", "12abc", "v1", "- 1"}) {
+  for (const char* text : {"1.2.3", "2001-12-14", "2001-12-14T21:59:43.10Z", "1:20", "0x", "0xG", "0b102", "1e", "e3",
+                           "_1", "+", ".", "..5", "0x1p3", "1,000", "12abc", "v1", "- 1"}) {
     EXPECT_TRUE(scalar(std::string("'") + text + "'").is_string());
     if (std::string(text) == "- 1") continue;
     EXPECT_EQ(scalar(text), json(text)) << text;
@@ -396,15 +397,16 @@ kind: Third
 port: .nan
 ---
 kind: Fourth
-)", errors);
+)",
+                               errors);
   ASSERT_EQ(docs.size(), 2u);
   EXPECT_EQ(docs[0].value["kind"], "First");
   EXPECT_EQ(docs[0].line, 1);
   EXPECT_EQ(docs[1].value["kind"], "Fourth");
   EXPECT_EQ(docs[1].line, 11);
   ASSERT_EQ(errors.size(), 2u);
-  EXPECT_EQ(errors[0], (FieldError{"line 6, column 5", "duplicate key \"name\""}));
-  EXPECT_EQ(errors[1], (FieldError{"line 9, column 7", "cannot represent \".nan\" in JSON (not a finite number)"}));
+  EXPECT_EQ(errors[0].toString(), "line 6, column 5: duplicate key \"name\"");
+  EXPECT_EQ(errors[1].toString(), "line 9, column 7: cannot represent \".nan\" in JSON (not a finite number)");
 }
 
 TEST(YamlToJsonTest, ErrorsAreAppended) {
@@ -428,7 +430,7 @@ TEST(YamlToJsonTest, ExcessiveNestingIsAnError) {
   const auto docs = yamlToJson(std::string(5000, '[') + std::string(5000, ']'), errors);
   EXPECT_TRUE(docs.empty());
   ASSERT_EQ(errors.size(), 1u) << formatErrors(errors);
-  EXPECT_EQ(errors[0], (FieldError{"line 1, column 257", "nesting deeper than 256"}));
+  EXPECT_EQ(errors[0].toString(), "line 1, column 257: nesting deeper than 256");
 
   std::string deep;
   for (int i = 0; i < 300; ++i) deep += "- ";
@@ -460,7 +462,10 @@ TEST(YamlToJsonTest, NestingThroughAliasesIsBounded) {
 
 TEST(YamlToJsonTest, WindowsLineEndingsAndByteOrderMark) {
   FieldErrors errors;
-  const auto docs = yamlToJson("\xef\xbb\xbf" "a: 1\r\nb: two\r\n", errors);
+  const auto docs = yamlToJson(
+      "\xef\xbb\xbf"
+      "a: 1\r\nb: two\r\n",
+      errors);
   ASSERT_EQ(docs.size(), 1u) << formatErrors(errors);
   EXPECT_EQ(docs[0].value, json::parse(R"({"a":1,"b":"two"})"));
 }
