@@ -480,7 +480,7 @@ class Walker {
 
 void SchemaChecker::checkDefaults(const SchemaOptions& options) {
   for (const auto& [schema, at] : defaults_) {
-    json value = (*schema)["default"];
+    json value = *member(*schema, "default");
     FieldErrors errors;
     Walker(patterns_, options, errors).node(*schema, value, FieldPath("default"), "");
     if (!errors.empty()) {
