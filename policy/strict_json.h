@@ -23,6 +23,11 @@ struct JsonParseResult {
   bool ok() const { return error.empty(); }
 };
 
+// Never throws. Errors read `duplicate key "a" at byte N` (N: the key's opening quote),
+// `nesting deeper than <maxDepth> at byte N` (the bracket), or `syntax error at byte N: <what>` (empty input,
+// trailing text, invalid UTF-8, unescaped control characters, lone surrogates, numbers beyond the range of a
+// double). Keys are compared after unescaping, so "a" and "\u0061" are duplicates. Integers beyond 64 bits are
+// read as doubles; a leading UTF-8 byte order mark is skipped.
 JsonParseResult parseStrictJson(std::string_view text, const JsonParseLimits& limits = {});
 
 }  // namespace warden::policy

@@ -18,8 +18,12 @@ struct YamlDocument {
   int line = 0;  // 1-based line on which the document starts
 };
 
-// Empty documents (a lone `---`, only comments) are skipped. Errors carry "line L, column C" in their path;
-// a document with an error is not returned, the others are.
+// Empty documents (a lone `---`, only comments, a bare null) are skipped. Errors carry "line L, column C" in their
+// path; a document with an error is not returned (its first error is reported), the others are. A syntax error
+// ends the stream: the documents before it are returned. Beyond sigs.k8s.io/yaml: integers beyond 64 bits, .inf
+// and .nan are errors (JSON cannot hold them), merge keys (<<) and tags other than !!str, !!int, !!float, !!bool,
+// !!null, !!map, !!seq are rejected, nesting is bounded, and alias bombs are refused as go-yaml does. Throws only
+// std::bad_alloc, and only when not even an error can be recorded.
 std::vector<YamlDocument> yamlToJson(std::string_view text, FieldErrors& errors);
 
 }  // namespace warden::policy
