@@ -6,7 +6,6 @@
 #include "policy/compiler.h"
 #include "policy/crd_schemas.h"
 #include "policy/object_decoder.h"
-#include "policy/schema_validator.h"
 #include "policy/spiffe_id.h"
 #include "policy/strict_json.h"
 #include "policy/tool_name.h"
@@ -15,10 +14,6 @@ namespace warden::policy {
 namespace {
 
 using nlohmann::json;
-
-const json& ruleSchema(RuleKind kind) {
-  return specSchema(kKindToolPolicy).at("properties").at(fieldsOf(kind).list).at("items");
-}
 
 bool isStringArray(const json& v) {
   if (!v.is_array()) return false;
@@ -104,7 +99,7 @@ std::vector<CompiledRule> decodeRules(json& list, RuleKind kind, const std::set<
     if (!policies.count(policy)) errors.push_back({path.field("policy").str(), "not listed in policies"});
     r.erase("policy");
     const auto before = errors.size();
-    validateAndDefault(ruleSchema(kind), r, path, errors, policySchemaOptions());
+    ruleValidator(fieldsOf(kind).list).validateAndDefault(r, path, errors);
     if (errors.size() != before) continue;
     Rule rule = ruleFromJson(r, kind);
     validatePrincipals(rule, path, errors);

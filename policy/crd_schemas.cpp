@@ -87,4 +87,23 @@ const SchemaValidator& specValidator(std::string_view kind) {
   throw std::invalid_argument("no CRD for kind \"" + std::string(kind) + "\" (expected MCPServer or ToolPolicy)");
 }
 
+const SchemaValidator& ruleValidator(std::string_view listName) {
+  auto items = [](const char* list) {
+    return specSchema(kKindToolPolicy).at("properties").at(list).at("items");
+  };
+  if (listName == "rules") {
+    static const SchemaValidator validator(items("rules"), policySchemaOptions());
+    return validator;
+  }
+  if (listName == "resources") {
+    static const SchemaValidator validator(items("resources"), policySchemaOptions());
+    return validator;
+  }
+  if (listName == "prompts") {
+    static const SchemaValidator validator(items("prompts"), policySchemaOptions());
+    return validator;
+  }
+  throw std::invalid_argument("no rule list \"" + std::string(listName) + "\" (expected rules, resources or prompts)");
+}
+
 }  // namespace warden::policy

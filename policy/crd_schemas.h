@@ -31,4 +31,8 @@ const SchemaOptions& policySchemaOptions();
 // with root FieldPath("spec"). Same errors as specSchema/kind above.
 const SchemaValidator& specValidator(std::string_view kind);
 
+// One item of a ToolPolicy rule list (listName: "rules", "resources" or "prompts"), compiled once: the bundle
+// loader validates every rule of a bundle with it. Another name throws std::invalid_argument.
+const SchemaValidator& ruleValidator(std::string_view listName);
+
 }  // namespace warden::policy

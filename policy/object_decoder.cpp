@@ -5,7 +5,6 @@
 #include "policy/compiled_rule.h"
 #include "policy/crd_schemas.h"
 #include "policy/principal.h"
-#include "policy/schema_validator.h"
 #include "policy/spiffe_id.h"
 #include "policy/tool_name.h"
 
@@ -97,7 +96,7 @@ const json* validatedSpec(json& object, const char* kind, FieldErrors& errors) {
     return nullptr;
   }
   const auto before = errors.size();
-  validateAndDefault(specSchema(kind), *spec, FieldPath("spec"), errors, policySchemaOptions());
+  specValidator(kind).validateAndDefault(*spec, FieldPath("spec"), errors);
   return errors.size() == before ? &*spec : nullptr;
 }
 
@@ -213,7 +212,7 @@ std::optional<ToolPolicy> decodeToolPolicy(json object, FieldErrors& errors) {
   }
   json& spec = *specIt;
   const auto schemaStart = errors.size();
-  validateAndDefault(specSchema(kKindToolPolicy), spec, FieldPath("spec"), errors, policySchemaOptions());
+  specValidator(kKindToolPolicy).validateAndDefault(spec, FieldPath("spec"), errors);
   if (!spec.is_object()) return std::nullopt;
   // Semantic checks still run on every rule whose own subtree passed the schema, so that one pass reports as much
   // as possible; a rule with a schema error is not read further (its fields may have the wrong types).
