@@ -5,6 +5,7 @@
 #include "cli/time_arg.h"
 #include "policy/evaluator.h"
 #include "policy/principal.h"
+#include "policy/quote.h"
 #include "policy/rate_limiter.h"
 #include "policy/schema_validator.h"
 #include "policy/yaml_to_json.h"
@@ -119,7 +120,7 @@ std::optional<std::vector<TestCase>> parseTestCases(std::string_view yaml, polic
     }
     if (c.contains("at")) {
       tc.at = parseRfc3339(str(c, "at"));
-      if (!tc.at) errors.push_back({path.field("at").str(), "not an RFC 3339 time: \"" + str(c, "at") + "\""});
+      if (!tc.at) errors.push_back({path.field("at").str(), "not an RFC 3339 time: " + policy::quoteForMessage(str(c, "at"))});
     }
     tc.repeat = c.at("repeat").get<int>();
     tc.expect = policy::parseEffect(str(c, "expect")).value_or(policy::Effect::Deny);

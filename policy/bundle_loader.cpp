@@ -3,6 +3,7 @@
 #include <set>
 
 #include "policy/canonical_json.h"
+#include "policy/quote.h"
 #include "policy/compiler.h"
 #include "policy/crd_schemas.h"
 #include "policy/object_decoder.h"
@@ -32,7 +33,7 @@ std::optional<ServerSettings> decodeServer(const json& s, FieldErrors& errors) {
     return std::nullopt;
   }
   for (const auto& [k, v] : s.items()) {
-    if (!kFields.count(k)) errors.push_back({"server." + k, "unknown field \"" + k + "\""});
+    if (!kFields.count(k)) errors.push_back({"server." + k, "unknown field " + quoteForMessage(k)});
   }
   for (const auto& k : kFields) {
     if (k == "toolPinning") continue;
@@ -133,7 +134,7 @@ BundleLoadResult loadBundle(std::string_view bytes, std::string_view expectedVer
     static const std::set<std::string> kFields{"bundleFormat", "server", "policies", "tools", "resources", "prompts"};
     for (const auto& [k, v] : doc.items()) {
       if (!kFields.count(k)) {
-        result.error = "unknown bundle field \"" + k + "\"";
+        result.error = "unknown bundle field " + quoteForMessage(k);
         return result;
       }
     }

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "policy/detectors/json_scanner.h"
+#include "policy/quote.h"
 #include "policy/path_normalize.h"
 
 namespace warden::policy {
@@ -70,7 +71,7 @@ std::optional<CompiledCondition> CompiledCondition::compile(const Condition& c, 
       for (std::size_t i = 0; i < values.size(); ++i) {
         auto normalized = normalizePath(values[i]);
         if (!normalized) {
-          *error = "values[" + std::to_string(i) + "]: \"" + values[i] + "\" is not a safe absolute path";
+          *error = "values[" + std::to_string(i) + "]: " + quoteForMessage(values[i]) + " is not a safe absolute path";
           return std::nullopt;
         }
         out.strings_.push_back(*normalized);
@@ -86,7 +87,7 @@ std::optional<CompiledCondition> CompiledCondition::compile(const Condition& c, 
       if (c.op != Operator::Equals) {
         auto n = parseNumber(values[0]);
         if (!n) {
-          *error = "values[0]: \"" + values[0] + "\" is not a number";
+          *error = "values[0]: " + quoteForMessage(values[0]) + " is not a number";
           return std::nullopt;
         }
         out.number_ = *n;

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "policy/quote.h"
+
 namespace warden::policy {
 namespace {
 
@@ -10,27 +12,6 @@ constexpr std::uint64_t kMaxNanos = static_cast<std::uint64_t>(std::numeric_limi
 
 // Fraction digits kept; later ones weigh under 1e-6 ns even for hours (Go likewise drops digits it cannot hold).
 constexpr int kMaxFractionDigits = 19;
-
-// The text as it appears in a message: quoted, with control bytes, quotes and backslashes escaped so that a
-// hostile value cannot forge extra lines in a log or a status condition.
-std::string quoted(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-  return out;
-}
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -55,11 +36,11 @@ std::optional<std::chrono::nanoseconds> fail(std::string* error, std::string mes
 std::optional<std::chrono::nanoseconds> parseDuration(std::string_view text, std::string* error) {
   if (text.empty()) return fail(error, "empty duration");
   if (text.front() == '-' || text.front() == '+') {
-    return fail(error, "sign not allowed in duration " + quoted(text) + " (durations must be positive)");
+    return fail(error, "sign not allowed in duration " + quoteForMessage(text) + " (durations must be positive)");
   }
-  if (text == "0") return fail(error, "duration " + quoted(text) + " must be positive");
+  if (text == "0") return fail(error, "duration " + quoteForMessage(text) + " must be positive");
 
-  const std::string overflow = "duration " + quoted(text) + " is too long (the limit is about 292 years)";
+  const std::string overflow = "duration " + quoteForMessage(text) + " is too long (the limit is about 292 years)";
   std::uint64_t total = 0;
   std::size_t i = 0;
   while (i < text.size()) {
@@ -90,16 +71,16 @@ std::optional<std::chrono::nanoseconds> parseDuration(std::string_view text, std
     }
     if (!haveWhole && !haveFraction) {
       return fail(error,
-                  "invalid duration " + quoted(text) + ": expected a number at " + quoted(text.substr(numberStart)));
+                  "invalid duration " + quoteForMessage(text) + ": expected a number at " + quoteForMessage(text.substr(numberStart)));
     }
 
     // The unit: everything up to the next number.
     const std::size_t unitStart = i;
     while (i < text.size() && text[i] != '.' && !isDigit(text[i])) ++i;
     const std::string_view unit = text.substr(unitStart, i - unitStart);
-    if (unit.empty()) return fail(error, "missing unit in duration " + quoted(text));
+    if (unit.empty()) return fail(error, "missing unit in duration " + quoteForMessage(text));
     const std::uint64_t nanosPerUnit = unitNanos(unit);
-    if (nanosPerUnit == 0) return fail(error, "unknown unit " + quoted(unit) + " in duration " + quoted(text));
+    if (nanosPerUnit == 0) return fail(error, "unknown unit " + quoteForMessage(unit) + " in duration " + quoteForMessage(text));
 
     if (wholeOverflow || whole > kMaxNanos / nanosPerUnit) return fail(error, overflow);
     std::uint64_t value = whole * nanosPerUnit;
@@ -112,7 +93,7 @@ std::optional<std::chrono::nanoseconds> parseDuration(std::string_view text, std
     total += value;
   }
 
-  if (total == 0) return fail(error, "duration " + quoted(text) + " must be positive");
+  if (total == 0) return fail(error, "duration " + quoteForMessage(text) + " must be positive");
   return std::chrono::nanoseconds(static_cast<std::int64_t>(total));
 }
 

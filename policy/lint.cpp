@@ -1,6 +1,7 @@
 #include "policy/lint.h"
 
 #include "policy/glob.h"
+#include "policy/quote.h"
 #include "policy/principal.h"
 #include "policy/spiffe_id.h"
 
@@ -109,7 +110,7 @@ std::vector<LintWarning> lintPolicies(const MCPServer& server, const std::vector
           for (const auto& tool : *options.knownTools) any = any || (glob && glob->matches(tool));
           if (!any) {
             warnings.push_back({where + "." + field + "[" + std::to_string(i) + "]",
-                                "\"" + (*list)[i] + "\" matches none of the server's tools"});
+                                quoteForMessage((*list)[i]) + " matches none of the server's tools"});
           }
         }
       }
@@ -124,8 +125,8 @@ std::vector<LintWarning> lintPolicies(const MCPServer& server, const std::vector
         const std::string td = entry.substr(9, entry.find('/', 9) - 9);
         if (td == "*" || td == "**" || td == trustDomain) continue;
         warnings.push_back({where + "." + field + "[" + std::to_string(i) + "]",
-                            "\"" + entry + "\" is outside the server's trust domain \"" + trustDomain +
-                                "\"; it matches only federated callers"});
+                            quoteForMessage(entry) + " is outside the server's trust domain " + quoteForMessage(trustDomain) +
+                                "; it matches only federated callers"});
       }
     }
 

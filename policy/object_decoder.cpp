@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include "policy/compiled_rule.h"
+#include "policy/quote.h"
 #include "policy/crd_schemas.h"
 #include "policy/principal.h"
 #include "policy/spiffe_id.h"
@@ -53,15 +54,15 @@ bool isDnsLabel(const std::string& s) {
 void decodeEnvelope(const json& object, const char* kind, ObjectMeta& meta, FieldErrors& errors) {
   for (const auto& [key, value] : object.items()) {
     if (key != "apiVersion" && key != "kind" && key != "metadata" && key != "spec" && key != "status") {
-      errors.push_back({key, "unknown field \"" + key + "\""});
+      errors.push_back({key, "unknown field " + quoteForMessage(key)});
     }
   }
   if (str(object, "apiVersion") != kApiVersion) {
-    errors.push_back({"apiVersion", "must be \"" + std::string(kApiVersion) + "\", got \"" +
-                                        str(object, "apiVersion") + "\""});
+    errors.push_back({"apiVersion", "must be \"" + std::string(kApiVersion) + "\", got " +
+                                        quoteForMessage(str(object, "apiVersion"))});
   }
   if (str(object, "kind") != kind) {
-    errors.push_back({"kind", "must be \"" + std::string(kind) + "\", got \"" + str(object, "kind") + "\""});
+    errors.push_back({"kind", "must be \"" + std::string(kind) + "\", got " + quoteForMessage(str(object, "kind"))});
   }
   auto md = object.find("metadata");
   if (md == object.end() || !md->is_object()) {
@@ -73,13 +74,13 @@ void decodeEnvelope(const json& object, const char* kind, ObjectMeta& meta, Fiel
   if (!md->contains("name")) {
     errors.push_back({"metadata.name", "required field is missing"});
   } else if (!isDnsSubdomain(meta.name)) {
-    errors.push_back({"metadata.name", "\"" + meta.name +
-                                           "\" is not a valid name (lowercase DNS subdomain, at most 253 characters)"});
+    errors.push_back({"metadata.name", quoteForMessage(meta.name) +
+                                           " is not a valid name (lowercase DNS subdomain, at most 253 characters)"});
   }
   if (meta.namespace_.empty()) {
     meta.namespace_ = "default";
   } else if (!isDnsLabel(meta.namespace_)) {
-    errors.push_back({"metadata.namespace", "\"" + meta.namespace_ + "\" is not a valid namespace"});
+    errors.push_back({"metadata.namespace", quoteForMessage(meta.namespace_) + " is not a valid namespace"});
   }
   if (auto g = md->find("generation"); g != md->end() && g->is_number_integer()) meta.generation = g->get<int64_t>();
   meta.resourceVersion = str(*md, "resourceVersion");
@@ -244,7 +245,7 @@ std::optional<ToolPolicy> decodeToolPolicy(json object, FieldErrors& errors) {
       if (schemaErrorUnder(rulePath.str())) continue;
       Rule rule = ruleFromJson((*it)[i], kind);
       if (auto [seen, fresh] = seenNames.emplace(rule.name, rulePath.str()); !fresh) {
-        errors.push_back({rulePath.field("name").str(), "\"" + rule.name + "\" is already the name of " + seen->second});
+        errors.push_back({rulePath.field("name").str(), quoteForMessage(rule.name) + " is already the name of " + seen->second});
       }
       validateRule(rule, rulePath, errors);
       list.push_back(std::move(rule));

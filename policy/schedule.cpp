@@ -6,6 +6,8 @@
 
 #include <date/tz.h>
 
+#include "policy/quote.h"
+
 namespace warden::policy {
 namespace {
 
@@ -14,26 +16,6 @@ constexpr std::size_t kMaxZoneNameLength = 64;
 
 // Indexed by date::weekday::c_encoding(): 0 = Sunday.
 constexpr std::array<std::string_view, 7> kDayNames = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-
-// Quoted for a message, with control bytes, quotes and backslashes escaped: the value comes from the user.
-std::string quoted(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-  return out;
-}
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -80,9 +62,9 @@ bool compileDays(const std::vector<std::string>& days, unsigned* mask, std::stri
       if (days[i] == kDayNames[d]) bit = 1u << d;
     }
     if (bit == 0) {
-      return fail(error, field + "unknown day " + quoted(days[i]) + " (expected Mon, Tue, Wed, Thu, Fri, Sat or Sun)");
+      return fail(error, field + "unknown day " + quoteForMessage(days[i]) + " (expected Mon, Tue, Wed, Thu, Fri, Sat or Sun)");
     }
-    if ((*mask & bit) != 0) return fail(error, field + "duplicate day " + quoted(days[i]));
+    if ((*mask & bit) != 0) return fail(error, field + "duplicate day " + quoteForMessage(days[i]));
     *mask |= bit;
   }
   return true;
@@ -97,19 +79,19 @@ bool compileHours(const std::string& hours, int* start, int* end, std::string* e
   const std::string_view text = hours;
   const std::size_t dash = text.find('-');
   if (text.size() != 11 || dash != 5) {
-    return fail(error, "hours: expected \"HH:MM-HH:MM\", got " + quoted(text));
+    return fail(error, "hours: expected \"HH:MM-HH:MM\", got " + quoteForMessage(text));
   }
   const std::string_view startText = text.substr(0, 5);
   const std::string_view endText = text.substr(6);
   const std::optional<int> startMinute = parseClock(startText, false);
   if (!startMinute) {
-    return fail(error, "hours: start " + quoted(startText) +
+    return fail(error, "hours: start " + quoteForMessage(startText) +
                            " is not a time of day (00:00 to 23:59; 24:00 may only end a range)");
   }
   const std::optional<int> endMinute = parseClock(endText, true);
-  if (!endMinute) return fail(error, "hours: end " + quoted(endText) + " is not a time of day (00:00 to 24:00)");
+  if (!endMinute) return fail(error, "hours: end " + quoteForMessage(endText) + " is not a time of day (00:00 to 24:00)");
   if (*startMinute == *endMinute) {
-    return fail(error, "hours: start and end are equal in " + quoted(text) + ": the window would be empty");
+    return fail(error, "hours: start and end are equal in " + quoteForMessage(text) + ": the window would be empty");
   }
   *start = *startMinute;
   *end = *endMinute;
@@ -118,21 +100,21 @@ bool compileHours(const std::string& hours, int* start, int* end, std::string* e
 
 const date::time_zone* compileZone(const std::string& name, std::string* error) {
   if (!isPlausibleZoneName(name)) {
-    fail(error, "timeZone: invalid time zone name " + quoted(name) + " (expected an IANA name such as Europe/Berlin)");
+    fail(error, "timeZone: invalid time zone name " + quoteForMessage(name) + " (expected an IANA name such as Europe/Berlin)");
     return nullptr;
   }
   const date::time_zone* zone = nullptr;
   try {
     zone = date::locate_zone(name);
   } catch (const std::exception&) {
-    fail(error, "timeZone: unknown time zone " + quoted(name));
+    fail(error, "timeZone: unknown time zone " + quoteForMessage(name));
     return nullptr;
   }
   try {
     // Zone data is read lazily on first use; read it now so that a broken file fails here, not in isActive.
     (void)zone->get_info(date::sys_seconds{});
   } catch (const std::exception& e) {
-    fail(error, "timeZone: cannot load time zone " + quoted(name) + ": " + e.what());
+    fail(error, "timeZone: cannot load time zone " + quoteForMessage(name) + ": " + e.what());
     return nullptr;
   }
   return zone;

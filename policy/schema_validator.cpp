@@ -15,6 +15,8 @@
 
 #include <re2/re2.h>
 
+#include "policy/quote.h"
+
 namespace warden::policy {
 namespace {
 
@@ -22,9 +24,6 @@ using nlohmann::json;
 
 // Compiled patterns, keyed by the schema node that declares them (the schema is immutable, so nodes never move).
 using PatternMap = std::unordered_map<const json*, std::unique_ptr<const re2::RE2>>;
-
-// Longest value quoted in an error message; the rest is elided so a huge value cannot bloat the errors.
-constexpr std::size_t kMaxQuotedBytes = 256;
 
 // ---- small helpers -----------------------------------------------------------------------------------------
 
@@ -69,20 +68,11 @@ bool matchesType(const std::string& type, const json& v) {
   return type == "boolean" && v.is_boolean();
 }
 
-// Text as a JSON string literal (escaped, so a value cannot forge quotes or lines in a message), shortened.
-std::string quote(std::string_view text) {
-  const bool shortened = text.size() > kMaxQuotedBytes;
-  std::string quoted =
-      json(std::string(text.substr(0, kMaxQuotedBytes))).dump(-1, ' ', false, json::error_handler_t::replace);
-  if (shortened) quoted += "...";
-  return quoted;
-}
-
 std::string dumpValue(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // A value in a message: strings quoted as they are, other values quoted as their JSON text.
 std::string quoteValue(const json& v) {
-  return v.is_string() ? quote(v.get_ref<const std::string&>()) : quote(dumpValue(v));
+  return v.is_string() ? quoteForMessage(v.get_ref<const std::string&>()) : quoteForMessage(dumpValue(v));
 }
 
 // A value from the schema (trusted, short) as it is listed in a message.
@@ -237,7 +227,7 @@ class SchemaChecker {
       re2::RE2::Options options;
       options.set_log_errors(false);
       auto compiled = std::make_unique<const re2::RE2>(value.get_ref<const std::string&>(), options);
-      if (!compiled->ok()) bad(here, "invalid pattern " + quote(value.get<std::string>()) + ": " + compiled->error());
+      if (!compiled->ok()) bad(here, "invalid pattern " + quoteForMessage(value.get<std::string>()) + ": " + compiled->error());
       patterns_[&s] = std::move(compiled);
     } else if (keyword == "minLength" || keyword == "maxLength" || keyword == "minItems" || keyword == "maxItems" ||
                keyword == "minProperties" || keyword == "maxProperties") {
@@ -258,7 +248,7 @@ class SchemaChecker {
     } else if (keyword == "x-kubernetes-validations" || keyword == "x-kubernetes-embedded-resource") {
       bad(here, "not supported: its rules would not be enforced");
     } else if (keyword != "default" && keyword != "description" && keyword != "title" && keyword != "example") {
-      bad(at, "unsupported keyword " + quote(keyword));
+      bad(at, "unsupported keyword " + quoteForMessage(keyword));
     }
   }
 
@@ -367,7 +357,7 @@ class Walker {
       if (additionalSchema != nullptr) {
         node(*additionalSchema, value, path.key(key), name);
       } else if (!unknownAllowed) {
-        error(path.field(key), "unknown field " + quote(key));
+        error(path.field(key), "unknown field " + quoteForMessage(key));
       }
     }
     bounds(s, "minProperties", "maxProperties", members.size(), "properties", path);
@@ -430,7 +420,7 @@ class Walker {
   void string(const json& s, const std::string& text, const FieldPath& path) {
     if (const auto it = patterns_.find(&s); it != patterns_.end() && !re2::RE2::PartialMatch(text, *it->second)) {
       // Unanchored search, like Go's regexp.MatchString; the CRD patterns carry their own ^ and $.
-      error(path, "invalid value " + quote(text) + ": must match " + member(s, "pattern")->get<std::string>());
+      error(path, "invalid value " + quoteForMessage(text) + ": must match " + member(s, "pattern")->get<std::string>());
     }
     const std::size_t length = (member(s, "minLength") || member(s, "maxLength")) ? codePoints(text) : 0;
     if (const json* min = member(s, "minLength"); min != nullptr && length < min->get<std::uint64_t>()) {
@@ -441,7 +431,7 @@ class Walker {
     }
     if (const json* format = member(s, "format");
         format != nullptr && *format == "date-time" && !isRfc3339DateTime(text)) {
-      error(path, "invalid value " + quote(text) + ": must be an RFC 3339 date-time");
+      error(path, "invalid value " + quoteForMessage(text) + ": must be an RFC 3339 date-time");
     }
   }
 

@@ -8,13 +8,12 @@
 #include <utility>
 #include <vector>
 
+#include "policy/quote.h"
+
 namespace warden::policy {
 namespace {
 
 using nlohmann::json;
-
-// Longest key quoted in an error message; the rest is elided so a hostile key cannot bloat error responses.
-constexpr std::size_t kMaxQuotedKeyBytes = 256;
 
 // An input iterator over the text that publishes how far the parser has read. nlohmann's SAX events carry no
 // position, so this is how a duplicate key or an over-deep bracket is located.
@@ -46,14 +45,6 @@ class TrackingIterator {
   const char* p_ = nullptr;
   const char** readUpTo_ = nullptr;
 };
-
-// The key as a JSON string literal (escaped, so a key cannot forge lines or quotes in a message), shortened.
-std::string quoteKey(const std::string& key) {
-  std::string shown = key.size() > kMaxQuotedKeyBytes ? key.substr(0, kMaxQuotedKeyBytes) : key;
-  std::string quoted = json(std::move(shown)).dump(-1, ' ', false, json::error_handler_t::replace);
-  if (key.size() > kMaxQuotedKeyBytes) quoted += "...";
-  return quoted;
-}
 
 // nlohmann's messages read "[json.exception.parse_error.101] parse error at line 1, column 4: syntax error while
 // parsing value - invalid literal; last read: 'tru'". Keep what went wrong; the caller adds the byte offset.
@@ -110,7 +101,7 @@ class StrictDomBuilder {
     auto& members = open_.back()->get_ref<json::object_t&>();
     // try_emplace leaves `k` untouched when the key exists, and allocates only the node the DOM keeps otherwise.
     auto [it, inserted] = members.try_emplace(std::move(k));
-    if (!inserted) return fail("duplicate key " + quoteKey(it->first), keyStart());
+    if (!inserted) return fail("duplicate key " + quoteForMessage(it->first), keyStart());
     slot_ = &it->second;
     return true;
   }

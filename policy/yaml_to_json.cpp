@@ -21,6 +21,8 @@
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
+#include "policy/quote.h"
+
 namespace warden::policy {
 namespace {
 
@@ -29,7 +31,6 @@ using nlohmann::json;
 // Nesting limit for the JSON produced, aliases included (yaml-cpp bounds only the text's own nesting).
 constexpr std::size_t kMaxDepth = 256;
 // Longest text quoted in an error message.
-constexpr std::size_t kMaxQuotedBytes = 256;
 constexpr std::string_view kCoreTagPrefix = "tag:yaml.org,2002:";
 
 // ---- messages ----------------------------------------------------------------------------------------------
@@ -37,15 +38,6 @@ constexpr std::string_view kCoreTagPrefix = "tag:yaml.org,2002:";
 std::string location(const YAML::Mark& mark) {
   return "line " + std::to_string(std::max(mark.line, 0) + 1) + ", column " +
          std::to_string(std::max(mark.column, 0) + 1);
-}
-
-// Text as a JSON string literal (escaped, so it cannot forge quotes or lines in a message), shortened.
-std::string quote(std::string_view text) {
-  const bool shortened = text.size() > kMaxQuotedBytes;
-  std::string quoted =
-      json(std::string(text.substr(0, kMaxQuotedBytes))).dump(-1, ' ', false, json::error_handler_t::replace);
-  if (shortened) quoted += "...";
-  return quoted;
 }
 
 std::string displayTag(const std::string& tag) {
@@ -270,7 +262,7 @@ bool resolvePlain(const std::string& in, json& out, std::string& error) {
         out = nullptr;
         return true;
       case Special::NotFinite:
-        error = "cannot represent " + quote(in) + " in JSON (not a finite number)";
+        error = "cannot represent " + quoteForMessage(in) + " in JSON (not a finite number)";
         return false;
     }
   }
@@ -290,7 +282,7 @@ bool resolvePlain(const std::string& in, json& out, std::string& error) {
       case IntParse::Ok:
         return true;
       case IntParse::OutOfRange:
-        error = "integer " + quote(in) + " does not fit in 64 bits";
+        error = "integer " + quoteForMessage(in) + " does not fit in 64 bits";
         return false;
       case IntParse::NotInteger:
         break;
@@ -319,7 +311,7 @@ bool resolveScalar(const std::string& tag, const std::string& value, json& out, 
     return true;
   }
   if (name != "int" && name != "float" && name != "bool" && name != "null") {
-    error = "unsupported tag " + quote(displayTag(tag));
+    error = "unsupported tag " + quoteForMessage(displayTag(tag));
     return false;
   }
   if (!resolvePlain(value, out, error)) return false;
@@ -335,7 +327,7 @@ bool resolveScalar(const std::string& tag, const std::string& value, json& out, 
     matches = out.is_null();
   }
   if (!matches) {
-    error = "cannot read " + quote(value) + " as " + displayTag(tag);
+    error = "cannot read " + quoteForMessage(value) + " as " + displayTag(tag);
     return false;
   }
   return true;
@@ -513,7 +505,7 @@ class JsonBuilder final : public YAML::EventHandler {
     noteNode(mark);
     if (expectingKey()) return fail(mark, "a map key must be a scalar");
     const std::string_view expected = isMap ? "tag:yaml.org,2002:map" : "tag:yaml.org,2002:seq";
-    if (tag != "?" && tag != "!" && tag != expected) return fail(mark, "unsupported tag " + quote(displayTag(tag)));
+    if (tag != "?" && tag != "!" && tag != expected) return fail(mark, "unsupported tag " + quoteForMessage(displayTag(tag)));
     if (frames_.size() >= kMaxDepth) return fail(mark, nestingMessage());
     Frame frame;
     frame.value = isMap ? json::object() : json::array();
@@ -549,7 +541,7 @@ class JsonBuilder final : public YAML::EventHandler {
       std::string key;
       std::string error;
       if (!keyText(value, key, error)) return fail(mark, error);
-      if (parent.value.contains(key)) return fail(mark, "duplicate key " + quote(key));
+      if (parent.value.contains(key)) return fail(mark, "duplicate key " + quoteForMessage(key));
       parent.key = std::move(key);
       parent.haveKey = true;
       return;

@@ -116,9 +116,9 @@ TEST(DurationTest, RejectsJunk) {
 }
 
 TEST(DurationTest, EscapesHostileInputInMessages) {
-  EXPECT_EQ(errorFor("1\nd"), "unknown unit \"\\x0ad\" in duration \"1\\x0ad\"");
+  EXPECT_EQ(errorFor("1\nd"), "unknown unit \"\\nd\" in duration \"1\\nd\"");
   EXPECT_EQ(errorFor("1\"d"), "unknown unit \"\\\"d\" in duration \"1\\\"d\"");
-  EXPECT_EQ(errorFor(std::string_view("1s\0", 3)), "unknown unit \"s\\x00\" in duration \"1s\\x00\"");
+  EXPECT_EQ(errorFor(std::string_view("1s\0", 3)), "unknown unit \"s\\u0000\" in duration \"1s\\u0000\"");
 }
 
 TEST(DurationTest, ToleratesANullErrorPointer) {

@@ -318,7 +318,7 @@ TEST(ScheduleTest, RejectsBadTimeZones) {
             "timeZone: invalid time zone name \"../../etc/passwd\"" + expected);
   EXPECT_EQ(compileError({}, "", "/etc/localtime"), "timeZone: invalid time zone name \"/etc/localtime\"" + expected);
   EXPECT_EQ(compileError({}, "", "Europe/Berlin\n"),
-            "timeZone: invalid time zone name \"Europe/Berlin\\x0a\"" + expected);
+            "timeZone: invalid time zone name \"Europe/Berlin\\n\"" + expected);
   EXPECT_EQ(compileError({}, "", "Europe/Berlin "), "timeZone: invalid time zone name \"Europe/Berlin \"" + expected);
   EXPECT_EQ(compileError({}, "", std::string(65, 'A')),
             "timeZone: invalid time zone name \"" + std::string(65, 'A') + "\"" + expected);
