@@ -20,24 +20,30 @@ using namespace warden::policy;
 constexpr int kAgents = 50;
 
 std::string agent(int i) { return "ns/agents/sa/agent-" + std::to_string(i % kAgents); }
+
+MCPServer benchServer() {
+  MCPServer server;
+  server.metadata.name = "bench";
+  server.metadata.namespace_ = "bench";
+  server.spec.spiffeID = "spiffe://bench.example/ns/bench/sa/server";
+  return server;
+}
+
+ToolPolicy benchPolicy(std::string name) {
+  ToolPolicy p;
+  p.metadata.name = std::move(name);
+  p.metadata.namespace_ = "bench";
+  p.spec.targetName = "bench";
+  return p;
+}
 std::string agentId(int i) { return "spiffe://bench.example/ns/agents/sa/agent-" + std::to_string(i % kAgents); }
 
 // `rules` Allow rules, one per tool, spread over policies of at most 1,000 rules (the CRD's limit), plus the
 // guardrails every real policy set has: a Deny glob and a glob Allow.
 CompiledPolicyPtr buildPolicy(int rules, bool withConditions) {
-  MCPServer server;
-  server.metadata.name = "bench";
-  server.metadata.namespace_ = "bench";
-  server.spec.spiffeID = "spiffe://bench.example/ns/bench/sa/server";
   std::vector<ToolPolicy> policies;
   for (int i = 0; i < rules; ++i) {
-    if (i % 1000 == 0) {
-      ToolPolicy p;
-      p.metadata.name = "policy-" + std::to_string(i / 1000);
-      p.metadata.namespace_ = "bench";
-      p.spec.targetName = "bench";
-      policies.push_back(std::move(p));
-    }
+    if (i % 1000 == 0) policies.push_back(benchPolicy("policy-" + std::to_string(i / 1000)));
     Rule r;
     r.name = "rule-" + std::to_string(i);
     r.targets = {"tool_" + std::to_string(i)};
@@ -62,7 +68,7 @@ CompiledPolicyPtr buildPolicy(int rules, bool withConditions) {
   policies.front().spec.rules.push_back(deny);
   policies.front().spec.rules.push_back(reads);
 
-  auto bundle = compileBundle(server, policies);
+  auto bundle = compileBundle(benchServer(), policies);
   auto loaded = loadBundle(bundle.bytes);
   if (!loaded.ok()) throw std::runtime_error(loaded.error);
   return loaded.policy;
@@ -104,13 +110,7 @@ BENCHMARK(BM_EvaluateWithArgumentConditions)->Arg(10)->Arg(100)->Arg(1000)->Arg(
 
 // A deny that scans every argument for secrets, on ~1 KB of ordinary arguments (the common, no-finding case).
 void BM_EvaluateSecretScan1KB(benchmark::State& state) {
-  MCPServer server;
-  server.metadata.name = "bench";
-  server.metadata.namespace_ = "bench";
-  ToolPolicy p;
-  p.metadata.name = "p";
-  p.metadata.namespace_ = "bench";
-  p.spec.targetName = "bench";
+  ToolPolicy p = benchPolicy("p");
   Rule allow;
   allow.name = "all";
   allow.effect = Effect::Allow;
@@ -119,7 +119,7 @@ void BM_EvaluateSecretScan1KB(benchmark::State& state) {
   deny.effect = Effect::Deny;
   deny.when = {Condition{"", Operator::ContainsSecret, {}}};
   p.spec.rules = {allow, deny};
-  auto loaded = loadBundle(compileBundle(server, {p}).bytes);
+  auto loaded = loadBundle(compileBundle(benchServer(), {p}).bytes);
   std::string text;
   while (text.size() < 900) text += "Summarize the quarterly report and list the open action items. ";
   const nlohmann::json args = {{"path", "/workspace/reports/q3.md"}, {"instructions", text}, {"max_words", 300}};
@@ -158,13 +158,7 @@ BENCHMARK(BM_StrictParseToolsCall1KB);
 // Loading (validating and compiling) a bundle: what a policy hot swap costs the sidecar.
 void BM_LoadBundle(benchmark::State& state) {
   const int rules = static_cast<int>(state.range(0));
-  MCPServer server;
-  server.metadata.name = "bench";
-  server.metadata.namespace_ = "bench";
-  ToolPolicy p;
-  p.metadata.name = "p";
-  p.metadata.namespace_ = "bench";
-  p.spec.targetName = "bench";
+  ToolPolicy p = benchPolicy("p");
   for (int i = 0; i < rules; ++i) {
     Rule r;
     r.name = "rule-" + std::to_string(i);
@@ -174,7 +168,7 @@ void BM_LoadBundle(benchmark::State& state) {
     r.when = {Condition{"path", Operator::PathUnder, {"/workspace"}}};
     p.spec.rules.push_back(std::move(r));
   }
-  const auto bundle = compileBundle(server, {p});
+  const auto bundle = compileBundle(benchServer(), {p});
   for (auto _ : state) {
     auto loaded = loadBundle(bundle.bytes);
     if (!loaded.ok()) state.SkipWithError(loaded.error.c_str());

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "policy/utf8.h"
+
 namespace warden::policy {
 
 namespace {
@@ -67,7 +69,7 @@ bool percentDecodeOnce(const std::string& in, std::string* out) {
 
 // Look-alikes of '.', '/' and '\' that Unicode compatibility normalization (NFKC) or lossy "best fit" code-page
 // conversion can turn into the real characters on the server's side, i.e. traversal we would not see.
-bool isSeparatorLookAlike(std::uint32_t cp) {
+bool isSeparatorLookAlike(char32_t cp) {
   switch (cp) {
     case 0x2024:  // ONE DOT LEADER
     case 0x2025:  // TWO DOT LEADER
@@ -89,43 +91,10 @@ bool isSeparatorLookAlike(std::uint32_t cp) {
 bool isSafeUtf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0x80) {
-      if (b0 < 0x20 || b0 == 0x7f) return false;
-      ++i;
-      continue;
-    }
-    std::size_t length;
-    std::uint32_t cp;
-    unsigned char low = 0x80;  // bounds for the second byte
-    unsigned char high = 0xbf;
-    if (b0 >= 0xc2 && b0 <= 0xdf) {
-      length = 2;
-      cp = b0 & 0x1f;
-    } else if (b0 >= 0xe0 && b0 <= 0xef) {
-      length = 3;
-      cp = b0 & 0x0f;
-      if (b0 == 0xe0) low = 0xa0;   // overlong
-      if (b0 == 0xed) high = 0x9f;  // surrogates
-    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-      length = 4;
-      cp = b0 & 0x07;
-      if (b0 == 0xf0) low = 0x90;   // overlong
-      if (b0 == 0xf4) high = 0x8f;  // above U+10FFFF
-    } else {
-      return false;  // continuation byte, overlong lead (0xc0, 0xc1) or 0xf5..0xff
-    }
-    if (i + length > s.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      const unsigned char min = k == 1 ? low : 0x80;
-      const unsigned char max = k == 1 ? high : 0xbf;
-      if (b < min || b > max) return false;
-      cp = (cp << 6) | (b & 0x3f);
-    }
-    if (cp <= 0x9f) return false;  // C1 controls U+0080..U+009F
-    if (isSeparatorLookAlike(cp)) return false;
-    i += length;
+    const auto cp = decodeUtf8(s, i);
+    if (!cp) return false;
+    if (*cp < 0x20 || (*cp >= 0x7f && *cp <= 0x9f)) return false;  // C0, DEL and C1 controls
+    if (isSeparatorLookAlike(*cp)) return false;
   }
   return true;
 }

@@ -22,6 +22,7 @@
 #include <yaml-cpp/parser.h>
 
 #include "policy/quote.h"
+#include "policy/utf8.h"
 
 namespace warden::policy {
 namespace {
@@ -43,46 +44,6 @@ std::string location(const YAML::Mark& mark) {
 std::string displayTag(const std::string& tag) {
   if (std::string_view(tag).starts_with(kCoreTagPrefix)) return "!!" + tag.substr(kCoreTagPrefix.size());
   return tag;
-}
-
-// ---- UTF-8 -------------------------------------------------------------------------------------------------
-
-// Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF. yaml-cpp passes bytes
-// through unchecked, and JSON text must be UTF-8.
-bool isValidUtf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xbf;
-    if (b0 >= 0xc2 && b0 <= 0xdf) {
-      length = 2;
-    } else if (b0 >= 0xe0 && b0 <= 0xef) {
-      length = 3;
-      if (b0 == 0xe0) low = 0xa0;
-      if (b0 == 0xed) high = 0x9f;
-    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-      length = 4;
-      if (b0 == 0xf0) low = 0x90;
-      if (b0 == 0xf4) high = 0x8f;
-    } else {
-      return false;
-    }
-    if (s.size() - i < length) return false;
-    const auto b1 = static_cast<unsigned char>(s[i + 1]);
-    if (b1 < low || b1 > high) return false;
-    for (std::size_t k = 2; k < length; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if (b < 0x80 || b > 0xbf) return false;
-    }
-    i += length;
-  }
-  return true;
 }
 
 // ---- plain scalar resolution (go-yaml v2's resolve(), as used by sigs.k8s.io/yaml) ------------------------------
