@@ -30,7 +30,8 @@ const json& casesSchema() {
         "repeat": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1},
         "expect": {"type": "string", "enum": ["Allow", "Deny", "Review"]},
         "expectCode": {"type": "string", "enum": ["allowed", "session_method", "review_required",
-          "denied_by_rule", "default_deny", "default_allow", "rate_limited", "invalid_target", "unauthenticated"]},
+          "denied_by_rule", "default_deny", "default_allow", "rate_limited", "invalid_target", "unauthenticated",
+          "no_policy"]},
         "expectRules": {"type": "array", "items": {"type": "string"}}
       }}}}})");
   return kSchema;

@@ -58,6 +58,8 @@ const char* toString(ReasonCode code) {
       return "invalid_target";
     case ReasonCode::Unauthenticated:
       return "unauthenticated";
+    case ReasonCode::NoPolicy:
+      return "no_policy";
   }
   return "unknown";
 }
@@ -96,9 +98,13 @@ std::string Decision::reason() const {
       return "invalid tool name, resource URI or prompt name";
     case ReasonCode::Unauthenticated:
       return "caller is not authenticated";
+    case ReasonCode::NoPolicy:
+      return "no valid policy is loaded: every call is denied";
   }
   return "denied";
 }
+
+Decision noPolicyDecision() { return denied(ReasonCode::NoPolicy); }
 
 Decision evaluate(const CompiledPolicy& policy, const Request& request, RateLimiter& limiter) {
   if (request.principal.empty()) return denied(ReasonCode::Unauthenticated);

@@ -22,6 +22,7 @@ enum class ReasonCode {
   RateLimited,      // the winning rules' buckets were empty
   InvalidTarget,    // a tool name outside [A-Za-z0-9_.-]{1,128}, or an empty URI / prompt name
   Unauthenticated,  // no principal
+  NoPolicy,         // the sidecar has no valid policy bundle: everything is denied (fail closed)
 };
 
 // The snake_case code used in receipts and denial data ("rate_limited", ...).
@@ -46,6 +47,9 @@ struct Decision {
   // A sentence for the caller and the receipt: the deciding rule's `reason` when it has one.
   std::string reason() const;
 };
+
+// The decision for anything when no valid policy is loaded.
+Decision noPolicyDecision();
 
 // Decides one request with the semantics of design D4: any matching Deny ⇒ deny; else any Review ⇒ review; else
 // any Allow ⇒ allow (unless a matching rate-limited rule's bucket is empty ⇒ deny, rate_limited); else the

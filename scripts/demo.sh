@@ -1,29 +1,52 @@
 #!/usr/bin/env bash
-# The main job, locally: the example ToolPolicies for a file-server MCP server, compiled to a bundle and put to the
-# test by wardenctl, printing each decision.
+# The main job, locally: warden-sidecar enforcing a sample ToolPolicy in front of the real MCP reference server
+# (@modelcontextprotocol/server-everything), with SVIDs from the dev SPIFFE Workload API, and real agents (the
+# official MCP SDK client over mutual TLS). Prints each decision, changes the policy live, and verifies the
+# receipt chain at the end.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/setup.sh"
 build=${WARDEN_BUILD_DIR:-$here/build/release}
 mkdir -p "$(dirname "$build")"
-"$here/scripts/build.sh" "$build" -DCMAKE_BUILD_TYPE=Release -DWARDEN_BUILD_TESTS=OFF -DWARDEN_BUILD_BENCH=OFF
+echo "== Building (Release)"
+"$here/scripts/build.sh" "$build" -DCMAKE_BUILD_TYPE=Release -DWARDEN_BUILD_TESTS=OFF -DWARDEN_BUILD_BENCH=OFF \
+  > "$build.log" 2>&1 || { tail -30 "$build.log"; exit 1; }
 wardenctl="$build/cli/wardenctl"
-policies="$here/examples/files-server"
+
+work=$(mktemp -d)
+# shellcheck source=../e2e/local/stack.sh
+source "$here/e2e/local/stack.sh"
+trap 'stack_stop; rm -rf "$work"' EXIT
 
 echo
-echo "== The policy: $(ls "$policies" | tr '\n' ' ')"
-"$wardenctl" policy lint --strict -f "$policies"
-"$wardenctl" policy compile -f "$policies" > "$build/files-bundle.json"
-echo "bundle: $build/files-bundle.json ($(wc -c < "$build/files-bundle.json") bytes)"
+echo "== The policy (e2e/local/policy): default deny; everyday tools for every agent; get-env for the operator;"
+echo "   sums above 1000 denied; arguments carrying secrets denied"
+"$wardenctl" policy lint -f "$here/e2e/local/policy"
 
 echo
-echo "== One decision: may the content editor write outside its drafts folder?"
-set +e
-"$wardenctl" policy test -f "$policies" --principal ns/agents/sa/content-editor --tool write_file \
-  --args '{"path": "/workspace/drafts/../../etc/passwd", "content": "x"}'
-echo "(exit code $?: 0 allow, 1 deny, 2 review)"
-set -e
+echo "== Starting: dev trust domain e2e.example, dev Workload API, server-everything on loopback, warden-sidecar"
+stack_start "$build" "$work"
+echo "warden-sidecar at $STACK_URL (admin $STACK_ADMIN): $(curl -s "$STACK_ADMIN/readyz")"
 
 echo
-echo "== Every case of examples/files-server.cases.yaml"
-"$wardenctl" policy test -f "$policies" --cases "$here/examples/files-server.cases.yaml"
+echo "== Agent 'reader' (spiffe://e2e.example/ns/agents/sa/reader)"
+stack_agent reader reader
+echo
+echo "== Agent 'reader': a long-running tool; its progress is streamed as it happens"
+stack_agent reader progress
+echo
+echo "== Agent 'operator' (spiffe://e2e.example/ns/agents/sa/operator)"
+stack_agent operator operator
+echo
+echo "== Changing the policy while everything runs: allow get-tiny-image"
+stack_agent reader before-change
+stack_policy "$here/e2e/local/policy" "$here/e2e/local/policy-change"
+stack_agent reader after-change
+
+stack_stop
+echo
+echo "== Receipts (one per decision, hash-chained)"
+node "$here/e2e/local/show-receipts.mjs" "$work/receipts/receipts.jsonl"
+echo
+echo "== Verifying the receipt chain"
+"$wardenctl" receipts verify "$work/receipts/receipts.jsonl"

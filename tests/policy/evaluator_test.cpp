@@ -206,6 +206,13 @@ TEST_F(EvaluatorTest, SessionMethodsNeedOnlyAuthentication) {
   EXPECT_EQ(decide(*p, "", "", {}, "initialize").code, ReasonCode::Unauthenticated);
 }
 
+TEST_F(EvaluatorTest, NoPolicyDeniesEverything) {
+  auto d = noPolicyDecision();
+  EXPECT_EQ(d.effect, Effect::Deny);
+  EXPECT_STREQ(toString(d.code), "no_policy");
+  EXPECT_EQ(d.reason(), "no valid policy is loaded: every call is denied");
+}
+
 TEST_F(EvaluatorTest, UnknownMethodsFollowTheDefaultAction) {
   auto p = loadYamlPolicy(policyYaml("p", "  rules:\n  - {name: all, effect: Allow}"));
   EXPECT_EQ(decide(*p, kReader, "", {}, "sampling/createMessage").code, ReasonCode::DefaultDeny);

@@ -1,0 +1,306 @@
+#include "sidecar/proxy/response_relay.h"
+
+#include <algorithm>
+#include <array>
+
+#include "policy/strict_json.h"
+#include "sidecar/mcp/denial.h"
+#include "sidecar/mcp/jsonrpc.h"
+#include "sidecar/mcp/listing_filter.h"
+#include "sidecar/mcp/sse.h"
+#include "sidecar/proxy/http_responses.h"
+
+namespace warden::sidecar {
+namespace {
+
+constexpr std::size_t kPiece = 16 * 1024;
+
+// Reads the next piece of the upstream body into data[0..size). Returns the bytes read; 0 with !ec at the end.
+asio::awaitable<std::size_t> readPiece(beast::tcp_stream& upstream, beast::flat_buffer& buffer,
+                                       http::response_parser<http::buffer_body>& parser, char* data,
+                                       std::size_t size, std::chrono::milliseconds idle, error_code& ec) {
+  if (parser.is_done()) co_return 0;
+  parser.get().body().data = data;
+  parser.get().body().size = size;
+  upstream.expires_after(idle);
+  co_await http::async_read_some(upstream, buffer, parser, awaitWith(ec));
+  if (ec == http::error::need_buffer) ec = {};
+  co_return size - parser.get().body().size;
+}
+
+// The agent-facing header: the server's status and end-to-end headers, chunked (streamed) unless told otherwise.
+http::response<http::empty_body> clientHeader(const http::response<http::buffer_body>& upstream, bool keepAlive) {
+  http::response<http::empty_body> res{upstream.result(), 11};
+  for (const auto& field : upstream) {
+    if (!isHopByHop(field.name_string())) res.insert(field.name_string(), field.value());
+  }
+  res.keep_alive(keepAlive);
+  return res;
+}
+
+std::string_view mediaType(const http::response<http::buffer_body>& res) {
+  std::string_view type = res[http::field::content_type];
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  return type;
+}
+
+bool iequalsView(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
+
+// The listing method a response answers: by the id of a forwarded listing request, or (on streams whose requests
+// the proxy did not see, such as a resumed GET stream) by the shape of its result. Empty: not a listing.
+std::string_view listingMethodOf(const nlohmann::json& message, const RelayPlan& plan) {
+  if (!message.is_object() || !message.contains("result")) return {};
+  if (auto id = message.find("id"); id != message.end()) {
+    const std::string key = id->dump();
+    for (const auto& [listingId, method] : plan.listings) {
+      if (listingId == key) return method;
+    }
+  }
+  if (!plan.filterByShape) return {};
+  const auto& result = message.at("result");
+  if (!result.is_object()) return {};
+  if (result.contains("tools")) return "tools/list";
+  if (result.contains("resourceTemplates")) return "resources/templates/list";
+  if (result.contains("resources")) return "resources/list";
+  if (result.contains("prompts")) return "prompts/list";
+  return {};
+}
+
+// Filters every listing answer in a JSON-RPC message or batch; true when anything was rewritten.
+bool filterListings(nlohmann::json& body, const RelayPlan& plan) {
+  if (plan.policy == nullptr) return false;
+  bool changed = false;
+  auto one = [&](nlohmann::json& message) {
+    const auto method = listingMethodOf(message, plan);
+    if (method.empty()) return;
+    mcp::filterListingResult(message, method, *plan.policy, plan.principal);
+    changed = true;
+  };
+  if (body.is_array()) {
+    for (auto& m : body) one(m);
+  } else {
+    one(body);
+  }
+  return changed;
+}
+
+// Merges the proxy's own answers into the server's, in the order of the original batch.
+nlohmann::json mergeBatch(nlohmann::json upstream, const RelayPlan& plan) {
+  nlohmann::json all = nlohmann::json::array();
+  if (upstream.is_array()) {
+    for (auto& m : upstream) all.push_back(std::move(m));
+  } else if (!upstream.is_null()) {
+    all.push_back(std::move(upstream));
+  }
+  for (const auto& local : plan.localResponses) all.push_back(local);
+  auto rank = [&](const nlohmann::json& m) {
+    if (m.is_object() && m.contains("id")) {
+      for (std::size_t i = 0; i < plan.batchOrder.size(); ++i) {
+        if (plan.batchOrder[i] == m.at("id")) return i;
+      }
+    }
+    return plan.batchOrder.size();
+  };
+  std::stable_sort(all.begin(), all.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+  return all;
+}
+
+std::string sseMessage(const nlohmann::json& message) {
+  mcp::SseEvent event;
+  event.event = "message";
+  event.data = mcp::serializeResponse(message);
+  return mcp::serializeEvent(event);
+}
+
+asio::awaitable<void> writeChunk(ClientStream& client, std::string_view bytes, RelayOutcome& out) {
+  if (bytes.empty() || !out.clientOk) co_return;
+  error_code ec;
+  co_await timedWrite(
+      client,
+      [&](error_code& e) {
+        return asio::async_write(client, http::make_chunk(asio::buffer(bytes.data(), bytes.size())), awaitWith(e));
+      },
+      ec);
+  if (ec) {
+    out.clientOk = false;
+    out.error = "agent connection lost: " + ec.message();
+  }
+}
+
+asio::awaitable<void> startChunked(ClientStream& client, http::response<http::empty_body>& header,
+                                   RelayOutcome& out) {
+  header.chunked(true);
+  http::response_serializer<http::empty_body> serializer{header};
+  error_code ec;
+  co_await timedWrite(client, [&](error_code& e) { return http::async_write_header(client, serializer, awaitWith(e)); },
+                      ec);
+  out.status = header.result_int();
+  if (ec) {
+    out.clientOk = false;
+    out.error = "agent connection lost: " + ec.message();
+  }
+}
+
+asio::awaitable<void> finishChunked(ClientStream& client, RelayOutcome& out) {
+  if (!out.clientOk) co_return;
+  error_code ec;
+  co_await timedWrite(client, [&](error_code& e) { return asio::async_write(client, http::make_chunk_last(), awaitWith(e)); },
+                      ec);
+  if (ec) out.clientOk = false;
+}
+
+// text/event-stream: parsed and relayed event by event; listing answers rewritten.
+asio::awaitable<void> relayEventStream(ClientStream& client, beast::tcp_stream& upstream,
+                                       beast::flat_buffer& buffer, http::response_parser<http::buffer_body>& parser,
+                                       const RelayPlan& plan, bool keepAlive, RelayOutcome& out) {
+  auto header = clientHeader(parser.get(), keepAlive);
+  co_await startChunked(client, header, out);
+  std::string pending;
+  for (const auto& local : plan.localResponses) pending += sseMessage(local);
+  co_await writeChunk(client, pending, out);
+
+  mcp::SseParser events;
+  std::array<char, kPiece> piece;
+  while (out.clientOk && !parser.is_done()) {
+    error_code ec;
+    const auto n = co_await readPiece(upstream, buffer, parser, piece.data(), piece.size(), plan.idleTimeout, ec);
+    if (ec) {
+      out.error = "upstream stream ended: " + ec.message();
+      co_return;  // the agent sees the stream end without the final chunk: an incomplete answer, never a wrong one
+    }
+    std::vector<mcp::SseEvent> completed;
+    const bool fine = events.feed(std::string_view(piece.data(), n), completed);
+    std::string ready;
+    for (auto& event : completed) {
+      auto message = event.data.empty() ? nlohmann::json() : nlohmann::json::parse(event.data, nullptr, false);
+      if (!message.is_discarded() && filterListings(message, plan)) {
+        event.data = mcp::serializeResponse(message);
+        ready += mcp::serializeEvent(event);
+      } else {
+        ready += event.raw;
+      }
+    }
+    if (!fine) {
+      out.error = "upstream event stream malformed: " + events.error();
+      co_return;
+    }
+    co_await writeChunk(client, ready, out);
+  }
+  co_await finishChunked(client, out);
+  out.upstreamReusable = out.clientOk && parser.is_done() && parser.keep_alive();
+}
+
+// Any body relayed as it arrives, unchanged.
+asio::awaitable<void> relayRaw(ClientStream& client, beast::tcp_stream& upstream, beast::flat_buffer& buffer,
+                               http::response_parser<http::buffer_body>& parser, const RelayPlan& plan,
+                               bool keepAlive, RelayOutcome& out) {
+  auto header = clientHeader(parser.get(), keepAlive);
+  co_await startChunked(client, header, out);
+  std::array<char, kPiece> piece;
+  while (out.clientOk && !parser.is_done()) {
+    error_code ec;
+    const auto n = co_await readPiece(upstream, buffer, parser, piece.data(), piece.size(), plan.idleTimeout, ec);
+    if (ec) {
+      out.error = "upstream response ended: " + ec.message();
+      co_return;
+    }
+    co_await writeChunk(client, std::string_view(piece.data(), n), out);
+  }
+  co_await finishChunked(client, out);
+  out.upstreamReusable = out.clientOk && parser.is_done() && parser.keep_alive();
+}
+
+// application/json that must be rewritten: read whole (bounded), filter, merge, send.
+asio::awaitable<void> relayRewrittenJson(ClientStream& client, beast::tcp_stream& upstream,
+                                         beast::flat_buffer& buffer,
+                                         http::response_parser<http::buffer_body>& parser, const RelayPlan& plan,
+                                         bool keepAlive, RelayOutcome& out) {
+  std::string body;
+  std::array<char, kPiece> piece;
+  while (!parser.is_done()) {
+    error_code ec;
+    const auto n = co_await readPiece(upstream, buffer, parser, piece.data(), piece.size(), plan.idleTimeout, ec);
+    if (ec) {
+      out.error = "upstream response ended: " + ec.message();
+      break;
+    }
+    body.append(piece.data(), n);
+    if (body.size() > plan.maxBufferedBody) {
+      out.error = "upstream answer larger than " + std::to_string(plan.maxBufferedBody) + " bytes";
+      break;
+    }
+  }
+  error_code ec;
+  auto parsed = out.error.empty() ? policy::parseStrictJson(body) : policy::JsonParseResult{{}, out.error, 0};
+  if (!parsed.ok()) {
+    // The answer cannot be checked, so it is not passed on (a listing could otherwise leak unfiltered).
+    out.error = "upstream answer not usable: " + parsed.error;
+    co_await writeJson(client, http::status::bad_gateway,
+                       mcp::upstreamFailureResponse(nullptr, "invalid answer from the MCP server"), keepAlive, {},
+                       ec);
+    out.status = 502;
+    out.clientOk = !ec;
+    co_return;
+  }
+  filterListings(parsed.value, plan);
+  nlohmann::json reply = plan.batch ? mergeBatch(std::move(parsed.value), plan) : std::move(parsed.value);
+  auto header = clientHeader(parser.get(), keepAlive);
+  HeaderList extra;
+  for (const auto& field : header) {
+    if (!beast::iequals(field.name_string(), "content-type")) {
+      extra.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+  }
+  co_await writeJson(client, parser.get().result(), reply, keepAlive, extra, ec);
+  out.status = parser.get().result_int();
+  out.clientOk = !ec;
+  out.upstreamReusable = out.clientOk && parser.is_done() && parser.keep_alive();
+}
+
+}  // namespace
+
+asio::awaitable<RelayOutcome> relayResponse(ClientStream& client, beast::tcp_stream& upstream,
+                                            beast::flat_buffer& upstreamBuffer,
+                                            http::response_parser<http::buffer_body>& parser, const RelayPlan& plan,
+                                            bool clientKeepAlive) {
+  RelayOutcome out;
+  const auto& res = parser.get();
+  if (auto session = res.find("mcp-session-id"); session != res.end()) out.sessionId = std::string(session->value());
+
+  const bool success = res.result_int() >= 200 && res.result_int() < 300;
+  const auto type = mediaType(res);
+  const bool noBody = res.result() == http::status::accepted || res.result() == http::status::no_content ||
+                      (parser.content_length() && *parser.content_length() == 0);
+
+  if (success && noBody && !plan.localResponses.empty()) {
+    // Only notifications went upstream; the agent still needs the proxy's answers to its denied requests.
+    error_code ec;
+    co_await writeJson(client, http::status::ok,
+                       plan.batch ? mergeBatch(nlohmann::json(), plan) : plan.localResponses.front(),
+                       clientKeepAlive, {}, ec);
+    out.status = 200;
+    out.clientOk = !ec;
+    // Drain the (empty) upstream body so the connection can be reused.
+    std::array<char, 256> scratch;
+    while (!parser.is_done()) {
+      const auto n = co_await readPiece(upstream, upstreamBuffer, parser, scratch.data(), scratch.size(),
+                                        plan.idleTimeout, ec);
+      if (ec || n == 0) break;
+    }
+    out.upstreamReusable = !ec && parser.is_done() && parser.keep_alive();
+    co_return out;
+  }
+  // Parsing is only paid for when something may have to be rewritten.
+  const bool rewrite = !plan.listings.empty() || !plan.localResponses.empty() || plan.filterByShape;
+  if (success && rewrite && iequalsView(type, "text/event-stream")) {
+    co_await relayEventStream(client, upstream, upstreamBuffer, parser, plan, clientKeepAlive, out);
+  } else if (success && rewrite && iequalsView(type, "application/json")) {
+    co_await relayRewrittenJson(client, upstream, upstreamBuffer, parser, plan, clientKeepAlive, out);
+  } else {
+    co_await relayRaw(client, upstream, upstreamBuffer, parser, plan, clientKeepAlive, out);
+  }
+  co_return out;
+}
+
+}  // namespace warden::sidecar

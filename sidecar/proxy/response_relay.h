@@ -1,0 +1,50 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "policy/compiled_policy.h"
+#include "sidecar/common/asio.h"
+#include "sidecar/proxy/client_stream.h"
+
+namespace warden::sidecar {
+
+// How to pass the MCP server's answer to one POST (or GET) back to the agent.
+struct RelayPlan {
+  // Forwarded listing requests (id as JSON text -> method) whose results are filtered for the caller.
+  std::vector<std::pair<std::string, std::string>> listings;
+  // Answers the proxy gives itself for denied or invalid elements of the same body (batches).
+  std::vector<nlohmann::json> localResponses;
+  // Ids of the original batch in order, to order merged JSON answers; empty for a single message.
+  std::vector<nlohmann::json> batchOrder;
+  bool batch = false;
+  // Streams whose requests the proxy did not see (GET, e.g. a resumed stream replaying an answer): listing answers
+  // are recognised by the shape of their result instead of by id.
+  bool filterByShape = false;
+  const policy::CompiledPolicy* policy = nullptr;  // for listing visibility (never null when listings is not empty)
+  std::string principal;
+  std::size_t maxBufferedBody = 64 * 1024 * 1024;  // application/json answers that must be rewritten
+  std::chrono::milliseconds idleTimeout{300'000};
+};
+
+struct RelayOutcome {
+  bool clientOk = true;             // false: the agent's connection broke; close it
+  bool upstreamReusable = false;    // the upstream connection may go back to the pool
+  unsigned status = 0;              // status sent to the agent
+  std::optional<std::string> sessionId;  // Mcp-Session-Id the server assigned
+  std::string error;                // why the relay stopped early, for the log
+};
+
+// Relays the response whose header `parser` has already read from `upstream`: application/json answers are
+// buffered (bounded) when they must be rewritten (listing filters, batch merges), otherwise streamed;
+// text/event-stream is relayed event by event as each event completes (never buffered to the end), with listing
+// results filtered; anything else passes through. Never throws.
+asio::awaitable<RelayOutcome> relayResponse(ClientStream& client, beast::tcp_stream& upstream,
+                                            beast::flat_buffer& upstreamBuffer,
+                                            http::response_parser<http::buffer_body>& parser, const RelayPlan& plan,
+                                            bool clientKeepAlive);
+
+}  // namespace warden::sidecar
