@@ -18,8 +18,9 @@ namespace warden::sidecar {
 // loaded there is no policy and callers deny every call (fail closed). A swap replaces the pointer, so requests
 // that took the old policy finish with it.
 //
-// Thread-safe. current() is lock-free for readers (an atomic shared_ptr); load(), refuse() and status() take a
-// mutex, so loads are serialized and status() is consistent with them.
+// Thread-safe. current() takes no mutex: it reads a std::atomic<std::shared_ptr> (libstdc++ guards the pointer
+// with a spin bit held for a few instructions, never across a load). load(), refuse(), status() and
+// notReadyReason() take a mutex, so loads are serialized and status() is consistent with them.
 class PolicyStore {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
