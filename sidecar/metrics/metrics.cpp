@@ -56,48 +56,39 @@ void MetricsRegistry::add(Entry entry) {
   families_.emplace(name, std::move(entry));
 }
 
+template <typename Metric>
+Family<Metric>& MetricsRegistry::family(MetricType type, std::string name, std::string help,
+                                        std::vector<std::string> labelNames, std::vector<double> buckets,
+                                        FamilyOptions options, typename Family<Metric>::Factory make) {
+  std::lock_guard lock(mu_);
+  if (auto* existing = checkDefinition(type, name, help, labelNames, buckets, options)) {
+    return static_cast<Family<Metric>&>(*existing);  // checkDefinition matched the type
+  }
+  auto created = std::make_unique<Family<Metric>>(type, std::move(name), std::move(help), std::move(labelNames),
+                                                  options, std::move(make));
+  auto& ref = *created;
+  add({std::move(created), std::move(buckets)});
+  return ref;
+}
+
 CounterFamily& MetricsRegistry::counterFamily(std::string name, std::string help, std::vector<std::string> labelNames,
                                               FamilyOptions options) {
-  std::lock_guard lock(mu_);
-  if (auto* existing = checkDefinition(MetricType::Counter, name, help, labelNames, {}, options)) {
-    return static_cast<CounterFamily&>(*existing);
-  }
-  auto family = std::make_unique<CounterFamily>(MetricType::Counter, std::move(name), std::move(help),
-                                                std::move(labelNames), options,
-                                                [] { return std::make_unique<Counter>(); });
-  auto& ref = *family;
-  add({std::move(family), {}});
-  return ref;
+  return family<Counter>(MetricType::Counter, std::move(name), std::move(help), std::move(labelNames), {}, options,
+                         [] { return std::make_unique<Counter>(); });
 }
 
 GaugeFamily& MetricsRegistry::gaugeFamily(std::string name, std::string help, std::vector<std::string> labelNames,
                                           FamilyOptions options) {
-  std::lock_guard lock(mu_);
-  if (auto* existing = checkDefinition(MetricType::Gauge, name, help, labelNames, {}, options)) {
-    return static_cast<GaugeFamily&>(*existing);
-  }
-  auto family = std::make_unique<GaugeFamily>(MetricType::Gauge, std::move(name), std::move(help),
-                                              std::move(labelNames), options,
-                                              [] { return std::make_unique<Gauge>(); });
-  auto& ref = *family;
-  add({std::move(family), {}});
-  return ref;
+  return family<Gauge>(MetricType::Gauge, std::move(name), std::move(help), std::move(labelNames), {}, options,
+                       [] { return std::make_unique<Gauge>(); });
 }
 
 HistogramFamily& MetricsRegistry::histogramFamily(std::string name, std::string help,
                                                   std::vector<std::string> labelNames, std::vector<double> buckets,
                                                   FamilyOptions options) {
-  std::lock_guard lock(mu_);
-  if (auto* existing = checkDefinition(MetricType::Histogram, name, help, labelNames, buckets, options)) {
-    return static_cast<HistogramFamily&>(*existing);
-  }
   auto bounds = std::make_shared<const std::vector<double>>(buckets);
-  auto family = std::make_unique<HistogramFamily>(MetricType::Histogram, std::move(name), std::move(help),
-                                                  std::move(labelNames), options,
-                                                  [bounds] { return std::make_unique<Histogram>(bounds); });
-  auto& ref = *family;
-  add({std::move(family), std::move(buckets)});
-  return ref;
+  return family<Histogram>(MetricType::Histogram, std::move(name), std::move(help), std::move(labelNames),
+                           std::move(buckets), options, [bounds] { return std::make_unique<Histogram>(bounds); });
 }
 
 Counter& MetricsRegistry::counter(std::string name, std::string help) {

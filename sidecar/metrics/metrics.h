@@ -59,6 +59,9 @@ class MetricsRegistry {
                                 const std::vector<std::string>& labelNames, const std::vector<double>& buckets,
                                 const FamilyOptions& options) const;
   void add(Entry entry);
+  template <typename Metric>
+  Family<Metric>& family(MetricType type, std::string name, std::string help, std::vector<std::string> labelNames,
+                         std::vector<double> buckets, FamilyOptions options, typename Family<Metric>::Factory make);
 
   mutable std::mutex mu_;
   std::map<std::string, Entry> families_;       // by name: render order

@@ -101,13 +101,9 @@ class RawHttpClient {
   // True when the server closes the connection (EOF or reset) within `timeout`; bytes that arrive are dropped.
   bool closedWithin(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    char b[4096];
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-      char b[4096];
-      const ssize_t n = ::recv(fd_, b, sizeof b, 0);
+      const ssize_t n = receive(deadline, b, sizeof b);
       if (n == 0 || (n < 0 && errno == ECONNRESET)) return true;
       if (n < 0) return false;
     }
@@ -115,15 +111,22 @@ class RawHttpClient {
 
  private:
   bool fill(std::chrono::steady_clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
     char b[4096];
-    const ssize_t n = ::recv(fd_, b, sizeof b, 0);
+    const ssize_t n = receive(deadline, b, sizeof b);
     if (n <= 0) return false;
     buffer_.append(b, static_cast<std::size_t>(n));
     return true;
+  }
+
+  // recv() once data or EOF arrive before `deadline`; -1 with errno ETIMEDOUT when nothing does.
+  ssize_t receive(std::chrono::steady_clock::time_point deadline, char* b, std::size_t size) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{fd_, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      errno = ETIMEDOUT;
+      return -1;
+    }
+    return ::recv(fd_, b, size, 0);
   }
 
   int fd_ = -1;
