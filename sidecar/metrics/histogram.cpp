@@ -17,7 +17,9 @@ const std::vector<double>& defaultLatencyBuckets() {
 std::string checkBucketBounds(const std::vector<double>& bounds) {
   for (std::size_t i = 0; i < bounds.size(); ++i) {
     if (!std::isfinite(bounds[i])) return "bucket bound " + std::to_string(i) + " is not finite";
-    if (i > 0 && !(bounds[i - 1] < bounds[i])) return "bucket bounds are not strictly increasing at " + std::to_string(i);
+    if (i > 0 && !(bounds[i - 1] < bounds[i])) {
+      return "bucket bounds are not strictly increasing at " + std::to_string(i);
+    }
   }
   return {};
 }

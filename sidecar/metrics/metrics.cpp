@@ -3,10 +3,13 @@
 #include <set>
 #include <stdexcept>
 
+#include "policy/quote.h"
 #include "sidecar/metrics/exposition.h"
 
 namespace warden::sidecar {
 namespace {
+
+using policy::quoteForMessage;
 
 std::vector<std::string> sampleNames(MetricType type, const std::string& name) {
   if (type == MetricType::Histogram) return {name + "_bucket", name + "_sum", name + "_count"};
@@ -19,15 +22,17 @@ MetricFamily* MetricsRegistry::checkDefinition(MetricType type, const std::strin
                                                const std::vector<std::string>& labelNames,
                                                const std::vector<double>& buckets,
                                                const FamilyOptions& options) const {
-  const std::string what = std::string(toString(type)) + " \"" + name + "\"";
+  const std::string what = std::string(toString(type)) + " " + quoteForMessage(name);
   if (!isValidMetricName(name)) throw std::invalid_argument(what + ": invalid metric name");
   std::set<std::string> seen;
   for (const auto& label : labelNames) {
-    if (!isValidLabelName(label)) throw std::invalid_argument(what + ": invalid label name \"" + label + "\"");
+    if (!isValidLabelName(label)) throw std::invalid_argument(what + ": invalid label name " + quoteForMessage(label));
     if (type == MetricType::Histogram && label == "le") {
       throw std::invalid_argument(what + ": label name \"le\" is reserved for histogram buckets");
     }
-    if (!seen.insert(label).second) throw std::invalid_argument(what + ": duplicate label name \"" + label + "\"");
+    if (!seen.insert(label).second) {
+      throw std::invalid_argument(what + ": duplicate label name " + quoteForMessage(label));
+    }
   }
   if (const std::string error = checkBucketBounds(buckets); !error.empty()) {
     throw std::invalid_argument(what + ": " + error);
@@ -44,7 +49,8 @@ MetricFamily* MetricsRegistry::checkDefinition(MetricType type, const std::strin
   }
   for (const auto& sample : sampleNames(type, name)) {
     if (const auto it = samples_.find(sample); it != samples_.end()) {
-      throw std::invalid_argument(what + ": sample name \"" + sample + "\" is already used by \"" + it->second + "\"");
+      throw std::invalid_argument(what + ": sample name " + quoteForMessage(sample) + " is already used by " +
+                                  quoteForMessage(it->second));
     }
   }
   return nullptr;

@@ -224,7 +224,8 @@ TEST_F(AdminServerTest, RequestBodiesAreRefused) {
   EXPECT_TRUE(c.closedWithin(5s));
 
   RawHttpClient chunked(server_->port());
-  ASSERT_TRUE(chunked.send("GET /metrics HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      chunked.send("GET /metrics HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
   r = chunked.readResponse();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);

@@ -70,7 +70,8 @@ class RawHttpClient {
     r.status = std::stoi(statusLine.substr(9, 3));
     while (lineEnd != std::string::npos) {
       const std::size_t next = head_.find("\r\n", lineEnd + 2);
-      const std::string line = head_.substr(lineEnd + 2, next == std::string::npos ? std::string::npos : next - lineEnd - 2);
+      const std::string line =
+          head_.substr(lineEnd + 2, next == std::string::npos ? std::string::npos : next - lineEnd - 2);
       const auto colon = line.find(':');
       if (colon != std::string::npos) {
         std::string name = line.substr(0, colon);
@@ -120,7 +121,8 @@ class RawHttpClient {
 
   // recv() once data or EOF arrive before `deadline`; -1 with errno ETIMEDOUT when nothing does.
   ssize_t receive(std::chrono::steady_clock::time_point deadline, char* b, std::size_t size) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd p{fd_, POLLIN, 0};
     if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
       errno = ETIMEDOUT;

@@ -148,7 +148,8 @@ TEST_F(PolicyStoreTest, ReadersSeeWholePoliciesDuringSwaps) {
 TEST(LoadOutcomeTest, DescribesEachOutcomeForTheLog) {
   EXPECT_EQ(describe({Result::Loaded, "abc", "", ""}), "policy abc loaded");
   EXPECT_EQ(describe({Result::Unchanged, "abc", "abc", ""}), "policy abc unchanged");
-  EXPECT_EQ(describe({Result::Refused, "abc", "abc", "malformed bundle"}), "bundle refused: malformed bundle; keeping abc");
+  EXPECT_EQ(describe({Result::Refused, "abc", "abc", "malformed bundle"}),
+            "bundle refused: malformed bundle; keeping abc");
   EXPECT_EQ(describe({Result::Refused, "", "", "no bundle.json in /p"}),
             "bundle refused: no bundle.json in /p; no valid bundle: denying every call");
   EXPECT_STREQ(toString(Result::Refused), "refused");

@@ -13,7 +13,8 @@ namespace {
 
 TEST(MetricsRegistry, RendersTheTextFormatExactly) {
   MetricsRegistry r;
-  auto& decisions = r.counterFamily("warden_decisions_total", "Decisions by method and outcome.", {"method", "decision"});
+  auto& decisions =
+      r.counterFamily("warden_decisions_total", "Decisions by method and outcome.", {"method", "decision"});
   decisions.with({"tools/call", "allow"}).inc(3);
   decisions.with({"tools/call", "deny"}).inc();
   decisions.with({"initialize", "allow"}).inc();
@@ -117,7 +118,8 @@ TEST(MetricsRegistry, CallerSuppliedOtherNeverDuplicatesTheOverflowSeries) {
   f.with({"a"}).inc();
   f.with({"b"}).inc();  // over the cap
   EXPECT_EQ(f.size(), 2u);
-  EXPECT_EQ(r.render(), "# HELP t_total h\n# TYPE t_total counter\nt_total{tool=\"_other_\"} 2\nt_total{tool=\"a\"} 1\n");
+  EXPECT_EQ(r.render(),
+            "# HELP t_total h\n# TYPE t_total counter\nt_total{tool=\"_other_\"} 2\nt_total{tool=\"a\"} 1\n");
 }
 
 TEST(MetricsRegistry, DefaultCapIsAThousandChildren) {
