@@ -16,13 +16,14 @@ PeerVerification rejected(std::string error) {
 }
 
 // The leaf's own validity, checked before path validation so the log names the time instead of an OpenSSL code.
-// Same rule as X509_verify_cert: valid when notBefore <= now <= notAfter.
+// Same rule as X509_verify_cert (X509_cmp_time), which then checks the rest of the chain: valid when
+// notBefore <= now < notAfter.
 std::optional<std::string> validityError(X509* leaf, std::chrono::system_clock::time_point now) {
   const auto notBefore = asn1TimeToTimePoint(X509_get0_notBefore(leaf));
   const auto notAfter = asn1TimeToTimePoint(X509_get0_notAfter(leaf));
   if (!notBefore || !notAfter) return "certificate has a malformed validity period";
   const auto nowSeconds = std::chrono::floor<std::chrono::seconds>(now);
-  if (nowSeconds > *notAfter) return "certificate expired at " + formatUtc(*notAfter);
+  if (nowSeconds >= *notAfter) return "certificate expired at " + formatUtc(*notAfter);
   if (nowSeconds < *notBefore) return "certificate not valid before " + formatUtc(*notBefore);
   return std::nullopt;
 }
