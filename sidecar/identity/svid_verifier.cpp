@@ -1,5 +1,7 @@
 #include "sidecar/identity/svid_verifier.h"
 
+#include <openssl/err.h>
+
 #include "policy/quote.h"
 #include "policy/spiffe_id.h"
 #include "sidecar/identity/trust_store.h"
@@ -28,6 +30,14 @@ std::optional<std::string> validityError(X509* leaf, std::chrono::system_clock::
   return std::nullopt;
 }
 
+// Messages that fit std::string's inline buffer, so reporting an allocation failure cannot allocate.
+PeerVerification failedWithoutMemory(const char* shortMessage) noexcept {
+  ERR_clear_error();
+  PeerVerification result;
+  result.error = shortMessage;
+  return result;
+}
+
 }  // namespace
 
 PeerVerifier::PeerVerifier(const TrustBundles& bundles) {
@@ -43,7 +53,18 @@ PeerVerifier::PeerVerifier(const TrustBundles& bundles) {
 }
 
 PeerVerification PeerVerifier::verify(X509* leaf, const std::vector<X509*>& intermediates,
-                                      std::chrono::system_clock::time_point now) const {
+                                      std::chrono::system_clock::time_point now) const noexcept {
+  try {
+    return verifyOrThrow(leaf, intermediates, now);
+  } catch (const std::bad_alloc&) {
+    return failedWithoutMemory("out of memory");
+  } catch (...) {
+    return failedWithoutMemory("internal error");
+  }
+}
+
+PeerVerification PeerVerifier::verifyOrThrow(X509* leaf, const std::vector<X509*>& intermediates,
+                                             std::chrono::system_clock::time_point now) const {
   if (leaf == nullptr) return rejected("no client certificate");
   std::string error;
   auto id = checkSvidLeaf(leaf, &error);
@@ -72,12 +93,18 @@ PeerVerification PeerVerifier::verify(X509* leaf, const std::vector<X509*>& inte
 }
 
 PeerVerification PeerVerifier::verify(X509* leaf, STACK_OF(X509) * intermediates,
-                                      std::chrono::system_clock::time_point now) const {
-  std::vector<X509*> helpers;
-  const int count = intermediates == nullptr ? 0 : sk_X509_num(intermediates);
-  helpers.reserve(static_cast<std::size_t>(count > 0 ? count : 0));
-  for (int i = 0; i < count; ++i) helpers.push_back(sk_X509_value(intermediates, i));
-  return verify(leaf, helpers, now);
+                                      std::chrono::system_clock::time_point now) const noexcept {
+  try {
+    std::vector<X509*> helpers;
+    const int count = intermediates == nullptr ? 0 : sk_X509_num(intermediates);
+    helpers.reserve(static_cast<std::size_t>(count > 0 ? count : 0));
+    for (int i = 0; i < count; ++i) helpers.push_back(sk_X509_value(intermediates, i));
+    return verifyOrThrow(leaf, helpers, now);
+  } catch (const std::bad_alloc&) {
+    return failedWithoutMemory("out of memory");
+  } catch (...) {
+    return failedWithoutMemory("internal error");
+  }
 }
 
 std::vector<std::string> PeerVerifier::trustDomains() const {
@@ -88,8 +115,14 @@ std::vector<std::string> PeerVerifier::trustDomains() const {
 }
 
 PeerVerification verifyPeerSvid(X509* leaf, const std::vector<X509*>& intermediates, const TrustBundles& bundles,
-                                std::chrono::system_clock::time_point now) {
-  return PeerVerifier(bundles).verify(leaf, intermediates, now);
+                                std::chrono::system_clock::time_point now) noexcept {
+  try {
+    return PeerVerifier(bundles).verify(leaf, intermediates, now);
+  } catch (const std::bad_alloc&) {
+    return failedWithoutMemory("out of memory");
+  } catch (...) {
+    return failedWithoutMemory("internal error");
+  }
 }
 
 }  // namespace warden::sidecar
