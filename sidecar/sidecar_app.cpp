@@ -52,7 +52,9 @@ bool SidecarApp::start(std::string* error) {
     *error = "receipt log: " + receiptError;
     return false;
   }
-  logInfo("receipt log open", {{"path", c.receiptsPath}, {"lastSeq", p.receipts->lastSeq()}});
+  // The chain's head, logged at open and at stop, is what `wardenctl receipts verify --expect-head` checks a file
+  // against, so that receipts cut off the end of the file are detected too.
+  logInfo("receipt log open", {{"path", c.receiptsPath}, {"seq", p.receipts->lastSeq()}, {"head", p.receipts->lastHash()}});
 
   std::string watchError;
   p.bundleWatcher = BundleWatcher::start(
@@ -135,7 +137,12 @@ void SidecarApp::stop(std::chrono::milliseconds grace) {
   p.bundleWatcher.reset();
   p.proxy.reset();
   p.admin.reset();
-  p.receipts.reset();  // flushes what is queued
+  if (p.receipts) {
+    const auto seq = p.receipts->lastSeq();
+    const auto head = p.receipts->lastHash();
+    p.receipts.reset();  // flushes what is queued
+    logInfo("receipt log closed", {{"seq", seq}, {"head", head}});
+  }
 }
 
 unsigned short SidecarApp::proxyPort() const { return parts_->proxy ? parts_->proxy->port() : 0; }

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "sidecar/common/logging.h"
+#include "sidecar/mcp/batch_merge.h"
 #include "sidecar/mcp/denial.h"
 #include "sidecar/mcp/jsonrpc.h"
 #include "sidecar/mcp/protocol_headers.h"
@@ -91,26 +92,34 @@ asio::awaitable<void> exchangeHeaders(UpstreamPool& pool, http::request<http::st
   }
 }
 
-// Answers for the messages the proxy does not forward: denials (with the receipt), invalid elements.
-std::vector<nlohmann::json> localAnswers(const BodyPlan& plan, const std::vector<AppendResult>& receipts,
-                                         const std::vector<std::size_t>& receiptOf,
-                                         const policy::CompiledPolicy* policy) {
-  std::vector<nlohmann::json> answers;
+// Answers for the messages the proxy does not forward: denials (naming their receipt), invalid elements.
+std::vector<mcp::LocalAnswer> localAnswers(const BodyPlan& plan, const std::vector<AppendResult>& receipts,
+                                           const std::vector<std::size_t>& receiptOf,
+                                           const policy::CompiledPolicy* policy) {
+  std::vector<mcp::LocalAnswer> answers;
   for (std::size_t i = 0; i < plan.messages.size(); ++i) {
     const auto& m = plan.messages[i];
     if (m.forward) continue;
     if (!m.invalidResponse.is_null()) {
-      answers.push_back(m.invalidResponse);
+      answers.push_back({m.index, m.invalidResponse});
       continue;
     }
     if (m.id.is_null() || !m.decision) continue;  // a denied notification has no answer
     mcp::DenialContext denial;
     denial.receiptHash = receipts[receiptOf[i]].hash;
-    denial.policyVersion = policy ? policy->policyVersion() : "";
+    const std::string version = policy ? policy->policyVersion() : "";
+    denial.policyVersion = version;
     denial.denialStyle = policy ? policy->server().denialStyle : policy::DenialStyle::Explain;
-    answers.push_back(mcp::denialResponse(m.id, *m.decision, m.method, m.target, denial));
+    answers.push_back({m.index, mcp::denialResponse(m.id, *m.decision, m.method, m.target, denial)});
   }
   return answers;
+}
+
+// The whole answer when the proxy answers a body itself: one response, or the batch merged in order.
+std::pair<http::status, nlohmann::json> localReply(const mcp::ParsedBody& body, std::vector<mcp::LocalAnswer> answers) {
+  if (!body.batch) return {http::status::ok, answers.front().response};
+  auto merged = mcp::mergeBatchResponses(body, std::move(answers), nullptr);
+  return {static_cast<http::status>(merged.httpStatus), std::move(merged.body)};
 }
 
 asio::awaitable<bool> refuse(ClientStream& client, http::status status, const nlohmann::json& body, bool keepAlive,
@@ -177,8 +186,8 @@ asio::awaitable<bool> handlePost(ClientStream& client, http::request<http::strin
                          mcp::makeError(nullptr, -32031, "denied by policy: notification not delivered"), keepAlive,
                          {}, ec);
     } else {
-      nlohmann::json reply = plan.batch ? nlohmann::json(local) : local.front();
-      co_await writeJson(client, http::status::ok, reply, keepAlive, {}, ec);
+      auto [status, reply] = localReply(body, std::move(local));
+      co_await writeJson(client, status, reply, keepAlive, {}, ec);
     }
     ctx.metrics.requestCompleted("POST", 200, std::chrono::duration<double>(Clock::now() - started).count());
     co_return !ec && keepAlive;
@@ -192,24 +201,21 @@ asio::awaitable<bool> handlePost(ClientStream& client, http::request<http::strin
     logWarn("MCP server unavailable", {{"error", upstream.error}, {"principal", principal}});
     // Every forwarded request still gets an answer it can act on, promptly.
     for (const auto& m : plan.messages) {
-      if (m.forward && !m.id.is_null()) local.push_back(mcp::upstreamFailureResponse(m.id, upstream.error));
+      if (m.forward && !m.id.is_null()) local.push_back({m.index, mcp::upstreamFailureResponse(m.id, upstream.error)});
     }
     if (local.empty()) {
       co_return co_await refuse(client, http::status::bad_gateway, mcp::upstreamFailureResponse(nullptr, upstream.error),
                                 keepAlive);
     }
-    co_return co_await refuse(client, http::status::ok, plan.batch ? nlohmann::json(local) : local.front(),
-                              keepAlive);
+    auto [status, reply] = localReply(body, std::move(local));
+    co_return co_await refuse(client, status, reply, keepAlive);
   }
 
   RelayPlan relay;
   relay.listings = plan.listings;
-  relay.localResponses = std::move(local);
-  relay.batch = plan.batch;
   if (plan.batch) {
-    for (const auto& m : body.messages) {
-      relay.batchOrder.push_back(m.kind == mcp::MessageKind::Request ? m.id() : nlohmann::json());
-    }
+    relay.batch = &body;
+    relay.localAnswers = std::move(local);
   }
   relay.policy = policy.get();
   relay.principal = principal;

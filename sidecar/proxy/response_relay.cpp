@@ -85,34 +85,6 @@ bool filterListings(nlohmann::json& body, const RelayPlan& plan) {
   return changed;
 }
 
-// Merges the proxy's own answers into the server's, in the order of the original batch.
-nlohmann::json mergeBatch(nlohmann::json upstream, const RelayPlan& plan) {
-  nlohmann::json all = nlohmann::json::array();
-  if (upstream.is_array()) {
-    for (auto& m : upstream) all.push_back(std::move(m));
-  } else if (!upstream.is_null()) {
-    all.push_back(std::move(upstream));
-  }
-  for (const auto& local : plan.localResponses) all.push_back(local);
-  auto rank = [&](const nlohmann::json& m) {
-    if (m.is_object() && m.contains("id")) {
-      for (std::size_t i = 0; i < plan.batchOrder.size(); ++i) {
-        if (plan.batchOrder[i] == m.at("id")) return i;
-      }
-    }
-    return plan.batchOrder.size();
-  };
-  std::stable_sort(all.begin(), all.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
-  return all;
-}
-
-std::string sseMessage(const nlohmann::json& message) {
-  mcp::SseEvent event;
-  event.event = "message";
-  event.data = mcp::serializeResponse(message);
-  return mcp::serializeEvent(event);
-}
-
 asio::awaitable<void> writeChunk(ClientStream& client, std::string_view bytes, RelayOutcome& out) {
   if (bytes.empty() || !out.clientOk) co_return;
   error_code ec;
@@ -156,9 +128,7 @@ asio::awaitable<void> relayEventStream(ClientStream& client, beast::tcp_stream& 
                                        const RelayPlan& plan, bool keepAlive, RelayOutcome& out) {
   auto header = clientHeader(parser.get(), keepAlive);
   co_await startChunked(client, header, out);
-  std::string pending;
-  for (const auto& local : plan.localResponses) pending += sseMessage(local);
-  co_await writeChunk(client, pending, out);
+  if (plan.batch) co_await writeChunk(client, mcp::localAnswersAsSse(*plan.batch, plan.localAnswers), out);
 
   mcp::SseParser events;
   std::array<char, kPiece> piece;
@@ -244,7 +214,12 @@ asio::awaitable<void> relayRewrittenJson(ClientStream& client, beast::tcp_stream
     co_return;
   }
   filterListings(parsed.value, plan);
-  nlohmann::json reply = plan.batch ? mergeBatch(std::move(parsed.value), plan) : std::move(parsed.value);
+  nlohmann::json reply = std::move(parsed.value);
+  if (plan.batch) {
+    auto merged = mcp::mergeBatchResponses(*plan.batch, plan.localAnswers, std::move(reply));
+    for (const auto& problem : merged.problems) out.error += (out.error.empty() ? "" : "; ") + problem;
+    reply = std::move(merged.body);
+  }
   auto header = clientHeader(parser.get(), keepAlive);
   HeaderList extra;
   for (const auto& field : header) {
@@ -273,13 +248,12 @@ asio::awaitable<RelayOutcome> relayResponse(ClientStream& client, beast::tcp_str
   const bool noBody = res.result() == http::status::accepted || res.result() == http::status::no_content ||
                       (parser.content_length() && *parser.content_length() == 0);
 
-  if (success && noBody && !plan.localResponses.empty()) {
+  if (success && noBody && plan.batch && !plan.localAnswers.empty()) {
     // Only notifications went upstream; the agent still needs the proxy's answers to its denied requests.
     error_code ec;
-    co_await writeJson(client, http::status::ok,
-                       plan.batch ? mergeBatch(nlohmann::json(), plan) : plan.localResponses.front(),
-                       clientKeepAlive, {}, ec);
-    out.status = 200;
+    auto merged = mcp::mergeBatchResponses(*plan.batch, plan.localAnswers, nullptr);
+    co_await writeJson(client, static_cast<http::status>(merged.httpStatus), merged.body, clientKeepAlive, {}, ec);
+    out.status = static_cast<unsigned>(merged.httpStatus);
     out.clientOk = !ec;
     // Drain the (empty) upstream body so the connection can be reused.
     std::array<char, 256> scratch;
@@ -292,7 +266,7 @@ asio::awaitable<RelayOutcome> relayResponse(ClientStream& client, beast::tcp_str
     co_return out;
   }
   // Parsing is only paid for when something may have to be rewritten.
-  const bool rewrite = !plan.listings.empty() || !plan.localResponses.empty() || plan.filterByShape;
+  const bool rewrite = !plan.listings.empty() || !plan.localAnswers.empty() || plan.filterByShape;
   if (success && rewrite && iequalsView(type, "text/event-stream")) {
     co_await relayEventStream(client, upstream, upstreamBuffer, parser, plan, clientKeepAlive, out);
   } else if (success && rewrite && iequalsView(type, "application/json")) {

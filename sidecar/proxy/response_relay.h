@@ -8,6 +8,8 @@
 
 #include "policy/compiled_policy.h"
 #include "sidecar/common/asio.h"
+#include "sidecar/mcp/batch_merge.h"
+#include "sidecar/mcp/jsonrpc.h"
 #include "sidecar/proxy/client_stream.h"
 
 namespace warden::sidecar {
@@ -16,11 +18,10 @@ namespace warden::sidecar {
 struct RelayPlan {
   // Forwarded listing requests (id as JSON text -> method) whose results are filtered for the caller.
   std::vector<std::pair<std::string, std::string>> listings;
-  // Answers the proxy gives itself for denied or invalid elements of the same body (batches).
-  std::vector<nlohmann::json> localResponses;
-  // Ids of the original batch in order, to order merged JSON answers; empty for a single message.
-  std::vector<nlohmann::json> batchOrder;
-  bool batch = false;
+  // A batch: the client's body and the answers the proxy gives itself for its denied or invalid elements, merged
+  // with the server's answers in batch order (mcp/batch_merge.h). Null for a single message or a GET.
+  const mcp::ParsedBody* batch = nullptr;
+  std::vector<mcp::LocalAnswer> localAnswers;
   // Streams whose requests the proxy did not see (GET, e.g. a resumed stream replaying an answer): listing answers
   // are recognised by the shape of their result instead of by id.
   bool filterByShape = false;
