@@ -86,8 +86,9 @@ std::optional<std::string> percentDecodePath(std::string_view path, std::string*
   return out;
 }
 
-// gRPC percent-decodes target paths, so everything but plain path characters is encoded for it.
-std::string percentEncodeForGrpc(std::string_view path) {
+// gRPC percent-decodes target paths, so everything but plain path characters is encoded for it; the same encoding
+// makes a valid URI path.
+std::string percentEncodePath(std::string_view path) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(path.size());
@@ -137,7 +138,7 @@ std::optional<std::string> unixTarget(std::string_view address, std::string_view
              " bytes a unix socket address holds");
     return std::nullopt;
   }
-  return "unix:" + percentEncodeForGrpc(*path);
+  return "unix:" + percentEncodePath(*path);
 }
 
 std::optional<std::uint16_t> parsePort(std::string_view text) {
@@ -228,6 +229,10 @@ std::optional<std::string> grpcTargetFor(std::string_view spiffeEndpointSocket, 
   }
   fail(error, spiffeEndpointSocket, "the scheme must be unix or tcp");
   return std::nullopt;
+}
+
+std::string workloadApiAddressForSocket(std::string_view absolutePath) {
+  return "unix://" + percentEncodePath(absolutePath);
 }
 
 }  // namespace warden::sidecar

@@ -21,4 +21,8 @@ inline constexpr std::string_view kDefaultWorkloadApiAddress = "unix:///spiffe-w
 // Pure function; safe from any thread.
 std::optional<std::string> grpcTargetFor(std::string_view spiffeEndpointSocket, std::string* error);
 
+// The SPIFFE_ENDPOINT_SOCKET value for a unix socket at `absolutePath`: "unix://" + the path, percent-encoded
+// where a URI needs it. grpcTargetFor reads it back to the same path.
+std::string workloadApiAddressForSocket(std::string_view absolutePath);
+
 }  // namespace warden::sidecar
