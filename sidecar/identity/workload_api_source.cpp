@@ -80,6 +80,9 @@ std::unique_ptr<WorkloadApiSource> WorkloadApiSource::create(Options options, st
     arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, clampToInt(options.initialBackoff));
     arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, clampToInt(options.initialBackoff));
     arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, clampToInt(options.maxBackoff));
+    // The identity provider is local by definition: never reach it through an http_proxy/grpc_proxy from the
+    // environment.
+    arguments.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
     auto channel = grpc::CreateCustomChannel(*target, grpc::InsecureChannelCredentials(), arguments);
     if (!channel) {
       reason = "cannot create a gRPC channel to " + policy::quoteForMessage(*target);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <filesystem>
 
 #include "sidecar/identity/workload_api_address.h"
@@ -301,6 +303,22 @@ TEST(WorkloadApiSourceTest, SocketPathsThatNeedPercentEncodingWork) {
   auto source = makeSource(server->address());
   source->start(recorder.onUpdate(), recorder.onError());
   ASSERT_TRUE(recorder.waitForSnapshots(1)) << recorder.allErrors();
+}
+
+TEST(WorkloadApiSourceTest, WorksOverTcpLoopbackAndIgnoresProxySettings) {
+  FakeServer fake(FakeServer::TcpLoopback{});
+  ASSERT_GT(fake.port(), 0);
+  const DevCa ca = testing::makeCa("example.org");
+  fake.api().pushSvid(testing::svidMessage(testing::issue(ca, kId), ca));
+  // A proxy that does not exist: the Workload API client must not try to use it.
+  ::setenv("grpc_proxy", "http://127.0.0.1:9", 1);
+  Recorder recorder;
+  auto source = makeSource("tcp://127.0.0.1:" + std::to_string(fake.port()));
+  source->start(recorder.onUpdate(), recorder.onError());
+  const bool delivered = recorder.waitForSnapshots(1);
+  ::unsetenv("grpc_proxy");
+  ASSERT_TRUE(delivered) << recorder.allErrors();
+  EXPECT_EQ(recorder.snapshot(0)->svid.spiffeId, kId);
 }
 
 TEST(WorkloadApiSourceTest, DestructionIsPromptWhileTheAgentIsUnreachable) {

@@ -282,16 +282,13 @@ class FakeWorkloadApi final : public SpiffeWorkloadAPI::Service {
   std::vector<CallRecord> svidCalls_;
 };
 
-// Serves a FakeWorkloadApi on a unix socket until destroyed.
+// Serves a FakeWorkloadApi on a unix socket, or on a free TCP port on 127.0.0.1, until destroyed.
 class FakeServer {
  public:
-  explicit FakeServer(const std::string& socketPath) {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("unix:" + socketPath, grpc::InsecureServerCredentials());
-    builder.RegisterService(&service_);
-    server_ = builder.BuildAndStart();
-    EXPECT_NE(server_, nullptr) << "cannot listen on " << socketPath;
-  }
+  struct TcpLoopback {};
+  explicit FakeServer(const std::string& socketPath) { listen("unix:" + socketPath); }
+  explicit FakeServer(TcpLoopback) { listen("127.0.0.1:0"); }
+  int port() const { return port_; }
   ~FakeServer() {
     service_.stop();
     if (server_) server_->Shutdown(std::chrono::system_clock::now() + 1s);
@@ -299,7 +296,16 @@ class FakeServer {
   FakeWorkloadApi& api() { return service_; }
 
  private:
+  void listen(const std::string& listeningAddress) {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(listeningAddress, grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+    EXPECT_NE(server_, nullptr) << "cannot listen on " << listeningAddress;
+  }
+
   FakeWorkloadApi service_;
+  int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
 };
 
