@@ -153,8 +153,11 @@ void WorkloadApiSource::runStream(grpc::ClientContext* WorkloadApiSource::*call,
       }
       status = reader->Finish();
     } catch (const std::exception& e) {
-      // Only allocation can throw here; treat it like a failed stream rather than let it end the thread.
+      // Allocation, or a callback that threw: a failed stream (the call is cancelled with its context), not a dead
+      // thread.
       status = grpc::Status(grpc::StatusCode::INTERNAL, e.what());
+    } catch (...) {
+      status = grpc::Status(grpc::StatusCode::INTERNAL, "unknown exception");
     }
     {
       std::lock_guard lock(mu_);
