@@ -7,6 +7,7 @@
 
 #include <array>
 
+#include "policy/quote.h"
 #include "sidecar/identity/x509_time.h"
 
 namespace warden::sidecar {
@@ -74,7 +75,7 @@ bool pushIpName(GENERAL_NAMES* names, const std::string& text, std::string* erro
   } else if (inet_pton(AF_INET6, text.c_str(), address.data()) == 1) {
     length = 16;
   } else {
-    *error = "not an IP address: \"" + text + "\"";
+    *error = "not an IP address: " + policy::quoteForMessage(text);
     return false;
   }
   OctetStringPtr value(ASN1_OCTET_STRING_new());

@@ -1,5 +1,6 @@
 #include "sidecar/identity/dev_ca.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 

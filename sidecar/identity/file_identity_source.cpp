@@ -161,6 +161,10 @@ void FileIdentitySource::start(UpdateCallback onUpdate, ErrorCallback onError) {
 
 void FileIdentitySource::reload() {
   std::lock_guard lock(mutex_);
+  struct CountOnExit {
+    std::atomic<std::uint64_t>& counter;
+    ~CountOnExit() { ++counter; }
+  } count{reloads_};
   try {
     std::string error;
     IdentitySnapshotPtr snapshot = loadOnce(dir_, &error);

@@ -5,7 +5,9 @@
 // dir/federated/<trust-domain>.pem (the authorities of a federated trust domain), as spiffe-helper or
 // `wardenctl dev ca` write them. Reloaded on change.
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -37,6 +39,10 @@ class FileIdentitySource : public IdentitySource {
   // Reads the set once (what every reload does); nullptr with *error when it does not load. For tools and tests.
   static IdentitySnapshotPtr loadOnce(const std::string& dir, std::string* error);
 
+  // How many reloads have completed, callbacks included (for metrics, and for tests that must know a reload
+  // happened even when it delivered nothing).
+  std::uint64_t reloadCount() const { return reloads_.load(); }
+
  private:
   void reload();
 
@@ -47,6 +53,7 @@ class FileIdentitySource : public IdentitySource {
   std::mutex mutex_;  // serializes reload(); guards current_ and lastError_
   IdentitySnapshotPtr current_;
   std::string lastError_;
+  std::atomic<std::uint64_t> reloads_{0};
   // Last: destroyed (stopped and joined) first.
   std::unique_ptr<FileWatcher> dirWatcher_;
   std::unique_ptr<FileWatcher> federatedWatcher_;

@@ -51,9 +51,7 @@ std::vector<X509Ptr> copyCertificates(const std::vector<X509Ptr>& certificates) 
   return copy;
 }
 
-}  // namespace
-
-std::optional<X509Svid> makeSvid(std::vector<X509Ptr> chain, EvpPkeyPtr key, std::string* error) {
+std::optional<X509Svid> makeSvidOrThrow(std::vector<X509Ptr> chain, EvpPkeyPtr key, std::string* error) {
   if (chain.empty() || !chain.front()) return fail(error, "SVID chain is empty");
   if (!key) return fail(error, "SVID has no private key");
   for (const auto& cert : chain) {
@@ -71,6 +69,27 @@ std::optional<X509Svid> makeSvid(std::vector<X509Ptr> chain, EvpPkeyPtr key, std
   return X509Svid{std::move(*id), std::move(chain), std::move(key), *notAfter};
 }
 
+bool sameSnapshotOrThrow(const IdentitySnapshot& a, const IdentitySnapshot& b) {
+  if (a.svid.spiffeId != b.svid.spiffeId || !sameCertificates(a.svid.chain, b.svid.chain) ||
+      a.bundles.size() != b.bundles.size() || !sameKey(a.svid.privateKey.get(), b.svid.privateKey.get())) {
+    return false;
+  }
+  for (auto itA = a.bundles.begin(), itB = b.bundles.begin(); itA != a.bundles.end(); ++itA, ++itB) {
+    if (itA->first != itB->first || !sameCertificates(itA->second, itB->second)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<X509Svid> makeSvid(std::vector<X509Ptr> chain, EvpPkeyPtr key, std::string* error) {
+  try {
+    return makeSvidOrThrow(std::move(chain), std::move(key), error);
+  } catch (const std::exception& e) {
+    return fail(error, std::string("cannot build the SVID: ") + e.what());
+  }
+}
+
 X509Svid copySvid(const X509Svid& svid) {
   return X509Svid{svid.spiffeId, copyCertificates(svid.chain), upRef(svid.privateKey.get()), svid.notAfter};
 }
@@ -82,14 +101,11 @@ TrustBundles copyBundles(const TrustBundles& bundles) {
 }
 
 bool sameSnapshot(const IdentitySnapshot& a, const IdentitySnapshot& b) {
-  if (a.svid.spiffeId != b.svid.spiffeId || !sameCertificates(a.svid.chain, b.svid.chain) ||
-      a.bundles.size() != b.bundles.size() || !sameKey(a.svid.privateKey.get(), b.svid.privateKey.get())) {
-    return false;
+  try {
+    return sameSnapshotOrThrow(a, b);
+  } catch (const std::exception&) {
+    return false;  // "changed": the worst outcome is one redundant update
   }
-  for (auto itA = a.bundles.begin(), itB = b.bundles.begin(); itA != a.bundles.end(); ++itA, ++itB) {
-    if (itA->first != itB->first || !sameCertificates(itA->second, itB->second)) return false;
-  }
-  return true;
 }
 
 }  // namespace warden::sidecar

@@ -1,8 +1,9 @@
 #pragma once
 
 // X509-SVIDs and trust bundles as the sidecar holds them, and their encodings: concatenated DER and PKCS#8 DER (the
-// Workload API's form) and PEM (files). All functions are free of shared state and safe to call from any thread;
-// none throws except std::bad_alloc.
+// Workload API's form) and PEM (files). All functions are free of shared state and safe to call from any thread.
+// Parsers, encoders, makeSvid and sameSnapshot never throw (failures are results); copySvid and copyBundles may
+// throw std::bad_alloc.
 
 #include <chrono>
 #include <map>

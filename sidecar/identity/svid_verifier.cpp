@@ -1,5 +1,7 @@
 #include "sidecar/identity/svid_verifier.h"
 
+#include <openssl/err.h>
+
 #include "policy/quote.h"
 #include "policy/spiffe_id.h"
 #include "sidecar/identity/trust_store.h"
@@ -16,15 +18,24 @@ PeerVerification rejected(std::string error) {
 }
 
 // The leaf's own validity, checked before path validation so the log names the time instead of an OpenSSL code.
-// Same rule as X509_verify_cert: valid when notBefore <= now <= notAfter.
+// Same rule as X509_verify_cert (X509_cmp_time), which then checks the rest of the chain: valid when
+// notBefore <= now < notAfter.
 std::optional<std::string> validityError(X509* leaf, std::chrono::system_clock::time_point now) {
   const auto notBefore = asn1TimeToTimePoint(X509_get0_notBefore(leaf));
   const auto notAfter = asn1TimeToTimePoint(X509_get0_notAfter(leaf));
   if (!notBefore || !notAfter) return "certificate has a malformed validity period";
   const auto nowSeconds = std::chrono::floor<std::chrono::seconds>(now);
-  if (nowSeconds > *notAfter) return "certificate expired at " + formatUtc(*notAfter);
+  if (nowSeconds >= *notAfter) return "certificate expired at " + formatUtc(*notAfter);
   if (nowSeconds < *notBefore) return "certificate not valid before " + formatUtc(*notBefore);
   return std::nullopt;
+}
+
+// Messages that fit std::string's inline buffer, so reporting an allocation failure cannot allocate.
+PeerVerification failedWithoutMemory(const char* shortMessage) noexcept {
+  ERR_clear_error();
+  PeerVerification result;
+  result.error = shortMessage;
+  return result;
 }
 
 }  // namespace
@@ -42,7 +53,18 @@ PeerVerifier::PeerVerifier(const TrustBundles& bundles) {
 }
 
 PeerVerification PeerVerifier::verify(X509* leaf, const std::vector<X509*>& intermediates,
-                                      std::chrono::system_clock::time_point now) const {
+                                      std::chrono::system_clock::time_point now) const noexcept {
+  try {
+    return verifyOrThrow(leaf, intermediates, now);
+  } catch (const std::bad_alloc&) {
+    return failedWithoutMemory("out of memory");
+  } catch (...) {
+    return failedWithoutMemory("internal error");
+  }
+}
+
+PeerVerification PeerVerifier::verifyOrThrow(X509* leaf, const std::vector<X509*>& intermediates,
+                                             std::chrono::system_clock::time_point now) const {
   if (leaf == nullptr) return rejected("no client certificate");
   std::string error;
   auto id = checkSvidLeaf(leaf, &error);
@@ -71,12 +93,18 @@ PeerVerification PeerVerifier::verify(X509* leaf, const std::vector<X509*>& inte
 }
 
 PeerVerification PeerVerifier::verify(X509* leaf, STACK_OF(X509) * intermediates,
-                                      std::chrono::system_clock::time_point now) const {
-  std::vector<X509*> helpers;
-  const int count = intermediates == nullptr ? 0 : sk_X509_num(intermediates);
-  helpers.reserve(static_cast<std::size_t>(count > 0 ? count : 0));
-  for (int i = 0; i < count; ++i) helpers.push_back(sk_X509_value(intermediates, i));
-  return verify(leaf, helpers, now);
+                                      std::chrono::system_clock::time_point now) const noexcept {
+  try {
+    std::vector<X509*> helpers;
+    const int count = intermediates == nullptr ? 0 : sk_X509_num(intermediates);
+    helpers.reserve(static_cast<std::size_t>(count > 0 ? count : 0));
+    for (int i = 0; i < count; ++i) helpers.push_back(sk_X509_value(intermediates, i));
+    return verifyOrThrow(leaf, helpers, now);
+  } catch (const std::bad_alloc&) {
+    return failedWithoutMemory("out of memory");
+  } catch (...) {
+    return failedWithoutMemory("internal error");
+  }
 }
 
 std::vector<std::string> PeerVerifier::trustDomains() const {
@@ -87,8 +115,14 @@ std::vector<std::string> PeerVerifier::trustDomains() const {
 }
 
 PeerVerification verifyPeerSvid(X509* leaf, const std::vector<X509*>& intermediates, const TrustBundles& bundles,
-                                std::chrono::system_clock::time_point now) {
-  return PeerVerifier(bundles).verify(leaf, intermediates, now);
+                                std::chrono::system_clock::time_point now) noexcept {
+  try {
+    return PeerVerifier(bundles).verify(leaf, intermediates, now);
+  } catch (const std::bad_alloc&) {
+    return failedWithoutMemory("out of memory");
+  } catch (...) {
+    return failedWithoutMemory("internal error");
+  }
 }
 
 }  // namespace warden::sidecar

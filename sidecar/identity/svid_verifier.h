@@ -9,7 +9,6 @@
 #include <chrono>
 #include <map>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "sidecar/identity/svid.h"
@@ -34,11 +33,13 @@ class PeerVerifier {
   explicit PeerVerifier(const TrustBundles& bundles);
 
   // `leaf`: the peer's certificate (nullptr: none was presented); `intermediates`: what else the peer sent, used
-  // only as untrusted helpers to build a path (the leaf may be among them). Never throws (std::bad_alloc aside).
+  // only as untrusted helpers to build a path (the leaf may be among them). Never throws: running out of memory
+  // is a failed verification.
   PeerVerification verify(X509* leaf, const std::vector<X509*>& intermediates,
-                          std::chrono::system_clock::time_point now) const;
+                          std::chrono::system_clock::time_point now) const noexcept;
   // The same, for a chain as OpenSSL hands it to a TLS verify callback (SSL_get_peer_cert_chain); may be nullptr.
-  PeerVerification verify(X509* leaf, STACK_OF(X509) * intermediates, std::chrono::system_clock::time_point now) const;
+  PeerVerification verify(X509* leaf, STACK_OF(X509) * intermediates,
+                          std::chrono::system_clock::time_point now) const noexcept;
 
   // The trust domains that can verify peers, sorted.
   std::vector<std::string> trustDomains() const;
@@ -46,12 +47,15 @@ class PeerVerifier {
   const std::map<std::string, std::string>& buildErrors() const { return buildErrors_; }
 
  private:
+  PeerVerification verifyOrThrow(X509* leaf, const std::vector<X509*>& intermediates,
+                                 std::chrono::system_clock::time_point now) const;
+
   std::map<std::string, X509StorePtr, std::less<>> stores_;
   std::map<std::string, std::string> buildErrors_;
 };
 
 // One-off verification (builds the stores for this call only; prefer a long-lived PeerVerifier on hot paths).
 PeerVerification verifyPeerSvid(X509* leaf, const std::vector<X509*>& intermediates, const TrustBundles& bundles,
-                                std::chrono::system_clock::time_point now);
+                                std::chrono::system_clock::time_point now) noexcept;
 
 }  // namespace warden::sidecar
