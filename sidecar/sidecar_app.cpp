@@ -80,7 +80,12 @@ bool SidecarApp::start(std::string* error) {
     } else {
       WorkloadApiSource::Options options;
       options.address = c.spiffeEndpointSocket;
-      p.identity = std::make_unique<WorkloadApiSource>(options);
+      std::string sourceError;
+      p.identity = WorkloadApiSource::create(options, &sourceError);
+      if (!p.identity) {
+        *error = "SPIFFE Workload API: " + sourceError;
+        return false;
+      }
     }
   }
   p.identity->start(

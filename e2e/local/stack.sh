@@ -88,7 +88,9 @@ stack_agent() {
 }
 
 stack_stop() {
-  for pid in "${STACK_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${STACK_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  local pid
+  for pid in "${STACK_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # wait returns the status of a killed process (143): not a failure of the stack.
+  for pid in "${STACK_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   STACK_PIDS=()
 }

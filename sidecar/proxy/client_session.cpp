@@ -3,9 +3,9 @@
 #include <openssl/err.h>
 
 #include "sidecar/common/logging.h"
-#include "sidecar/mcp/jsonrpc.h"
 #include "sidecar/proxy/http_responses.h"
 #include "sidecar/proxy/mcp_exchange.h"
+#include "sidecar/proxy/proxy_errors.h"
 
 namespace warden::sidecar {
 namespace {
@@ -88,14 +88,14 @@ asio::awaitable<void> runClientSession(tcp::socket socket, TlsContextPtr tls, Pr
     lowest.expires_after(config.headerTimeout);
     co_await http::async_read_header(stream, buffer, parser, awaitWith(ec));
     if (ec == http::error::header_limit) {
-      co_await writeJson(stream, http::status::request_header_fields_too_large,
-                         mcp::makeError(nullptr, -32600, "request header too large"), false, {}, ec);
+      const auto refusal = proxy_errors::headerTooLarge();
+      co_await writeJson(stream, http::status::request_header_fields_too_large, refusal, false, {}, ec);
       break;
     }
     if (ec) {
       if (ec != beast::error::timeout && ec != http::error::end_of_stream && ec != asio::error::eof) {
-        co_await writeJson(stream, http::status::bad_request, mcp::makeError(nullptr, -32600, "malformed HTTP request"),
-                           false, {}, ec);
+        const auto refusal = proxy_errors::malformedHttp();
+        co_await writeJson(stream, http::status::bad_request, refusal, false, {}, ec);
       }
       break;
     }
@@ -103,10 +103,8 @@ asio::awaitable<void> runClientSession(tcp::socket socket, TlsContextPtr tls, Pr
     co_await http::async_read(stream, buffer, parser, awaitWith(ec));
     if (ec == http::error::body_limit) {
       logWarn("request body too large", {{"principal", peer.spiffeId}, {"limit", config.maxBodyBytes}});
-      co_await writeJson(stream, http::status::payload_too_large,
-                         mcp::makeError(nullptr, -32600,
-                                        "request body larger than " + std::to_string(config.maxBodyBytes) + " bytes"),
-                         false, {}, ec);
+      const auto refusal = proxy_errors::bodyTooLarge(config.maxBodyBytes);
+      co_await writeJson(stream, http::status::payload_too_large, refusal, false, {}, ec);
       break;
     }
     if (ec) break;

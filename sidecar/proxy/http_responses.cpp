@@ -33,7 +33,8 @@ asio::awaitable<void> writeJson(ClientStream& client, http::status status, const
   } else {
     text = mcp::serializeResponse(body);
   }
-  co_await writeBody(client, status, std::move(text), "application/json", keepAlive, extra, ec);
+  constexpr std::string_view kJson = "application/json";
+  co_await writeBody(client, status, std::move(text), kJson, keepAlive, extra, ec);
 }
 
 bool isHopByHop(std::string_view name) {

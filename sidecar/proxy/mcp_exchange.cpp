@@ -9,6 +9,7 @@
 #include "sidecar/mcp/protocol_headers.h"
 #include "sidecar/proxy/http_responses.h"
 #include "sidecar/proxy/message_plan.h"
+#include "sidecar/proxy/proxy_errors.h"
 #include "sidecar/proxy/receipt_await.h"
 #include "sidecar/proxy/response_relay.h"
 
@@ -147,9 +148,8 @@ asio::awaitable<bool> handlePost(ClientStream& client, http::request<http::strin
   const auto session = header(req, "mcp-session-id");
   if (session && !ctx.sessions.admit(*session, principal)) {
     logWarn("session refused: it belongs to another identity", {{"principal", principal}, {"session", *session}});
-    co_return co_await refuse(client, http::status::forbidden,
-                              mcp::makeError(nullptr, -32031, "denied by policy: this MCP session belongs to another identity"),
-                              keepAlive);
+    const auto refusal = proxy_errors::sessionOwnedByAnother();
+    co_return co_await refuse(client, http::status::forbidden, refusal, keepAlive);
   }
 
   // Decide every message, then make every decision durable before anything is answered or forwarded.
@@ -172,9 +172,8 @@ asio::awaitable<bool> handlePost(ClientStream& client, http::request<http::strin
     // Fail closed: a decision that cannot be recorded is not acted on.
     ctx.metrics.receiptFailure();
     logError("receipt not written: nothing forwarded", {{"error", r.error}});
-    co_return co_await refuse(client, http::status::service_unavailable,
-                              mcp::internalErrorResponse(nullptr, "audit log unavailable: request not processed"),
-                              false);
+    const auto refusal = proxy_errors::auditLogUnavailable();
+    co_return co_await refuse(client, http::status::service_unavailable, refusal, false);
   }
   auto local = localAnswers(plan, receipts, receiptOf, policy.get());
 
@@ -182,9 +181,8 @@ asio::awaitable<bool> handlePost(ClientStream& client, http::request<http::strin
     error_code ec;
     if (local.empty()) {
       // Only denied notifications: they cannot be answered in JSON-RPC, so the refusal is the HTTP status.
-      co_await writeJson(client, http::status::forbidden,
-                         mcp::makeError(nullptr, -32031, "denied by policy: notification not delivered"), keepAlive,
-                         {}, ec);
+      const auto refusal = proxy_errors::notificationDenied();
+      co_await writeJson(client, http::status::forbidden, refusal, keepAlive, {}, ec);
     } else {
       auto [status, reply] = localReply(body, std::move(local));
       co_await writeJson(client, status, reply, keepAlive, {}, ec);
@@ -240,9 +238,8 @@ asio::awaitable<bool> handlePassThrough(ClientStream& client, http::request<http
   const auto session = header(req, "mcp-session-id");
   if (session && !ctx.sessions.admit(*session, principal)) {
     logWarn("session refused: it belongs to another identity", {{"principal", principal}, {"session", *session}});
-    co_return co_await refuse(client, http::status::forbidden,
-                              mcp::makeError(nullptr, -32031, "denied by policy: this MCP session belongs to another identity"),
-                              keepAlive);
+    const auto refusal = proxy_errors::sessionOwnedByAnother();
+    co_return co_await refuse(client, http::status::forbidden, refusal, keepAlive);
   }
   auto up = upstreamRequest(req, std::string(), principal, ctx.config);
   Upstream upstream;
@@ -274,8 +271,8 @@ asio::awaitable<bool> handleExchange(ClientStream& client, http::request<http::s
                                      const std::string& principal, ProxyContext& context, UpstreamPool& pool) {
   const bool keepAlive = request.keep_alive();
   if (pathOf(request.target()) != context.config.mcpPath) {
-    co_return co_await refuse(client, http::status::not_found, mcp::makeError(nullptr, -32600, "not an MCP endpoint"),
-                              keepAlive);
+    const auto refusal = proxy_errors::notMcpEndpoint();
+    co_return co_await refuse(client, http::status::not_found, refusal, keepAlive);
   }
   switch (request.method()) {
     case http::verb::post:
@@ -283,10 +280,11 @@ asio::awaitable<bool> handleExchange(ClientStream& client, http::request<http::s
     case http::verb::get:
     case http::verb::delete_:
       co_return co_await handlePassThrough(client, request, principal, context, pool);
-    default:
-      co_return co_await refuse(client, http::status::method_not_allowed,
-                                mcp::makeError(nullptr, -32600, "method not allowed"), keepAlive,
-                                {{"Allow", "GET, POST, DELETE"}});
+    default: {
+      const auto refusal = proxy_errors::methodNotAllowed();
+      const HeaderList allow{{"Allow", "GET, POST, DELETE"}};
+      co_return co_await refuse(client, http::status::method_not_allowed, refusal, keepAlive, allow);
+    }
   }
 }
 

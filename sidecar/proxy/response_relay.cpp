@@ -9,6 +9,7 @@
 #include "sidecar/mcp/listing_filter.h"
 #include "sidecar/mcp/sse.h"
 #include "sidecar/proxy/http_responses.h"
+#include "sidecar/proxy/proxy_errors.h"
 
 namespace warden::sidecar {
 namespace {
@@ -206,9 +207,8 @@ asio::awaitable<void> relayRewrittenJson(ClientStream& client, beast::tcp_stream
   if (!parsed.ok()) {
     // The answer cannot be checked, so it is not passed on (a listing could otherwise leak unfiltered).
     out.error = "upstream answer not usable: " + parsed.error;
-    co_await writeJson(client, http::status::bad_gateway,
-                       mcp::upstreamFailureResponse(nullptr, "invalid answer from the MCP server"), keepAlive, {},
-                       ec);
+    const auto refusal = proxy_errors::invalidUpstreamAnswer();
+    co_await writeJson(client, http::status::bad_gateway, refusal, keepAlive, {}, ec);
     out.status = 502;
     out.clientOk = !ec;
     co_return;

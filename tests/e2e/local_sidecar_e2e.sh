@@ -37,7 +37,7 @@ stack_policy "$source_dir/e2e/local/policy" "$source_dir/e2e/local/policy-change
 stack_agent reader after-change
 
 echo "== metrics"
-metrics=$(curl -sf "$STACK_ADMIN/metrics")
+metrics=$(curl -sS -f "$STACK_ADMIN/metrics") || { echo "cannot read /metrics"; exit 1; }
 grep -q 'warden_decisions_total{.*tool="get-env".*decision="deny"' <<<"$metrics" || { echo "no get-env denial in /metrics"; exit 1; }
 grep -q 'warden_decisions_total{.*tool="echo".*decision="allow"' <<<"$metrics" || { echo "no echo allow in /metrics"; exit 1; }
 
