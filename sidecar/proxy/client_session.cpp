@@ -87,6 +87,17 @@ asio::awaitable<void> runClientSession(tcp::socket socket, TlsContextPtr tls, Pr
     parser.body_limit(config.maxBodyBytes);
     lowest.expires_after(config.headerTimeout);
     co_await http::async_read_header(stream, buffer, parser, awaitWith(ec));
+    if (!ec) {
+      lowest.expires_after(config.bodyTimeout);
+      co_await http::async_read(stream, buffer, parser, awaitWith(ec));
+    }
+    // An oversize body shows at the header already (Content-Length) or while reading it (chunked).
+    if (ec == http::error::body_limit) {
+      logWarn("request body too large", {{"principal", peer.spiffeId}, {"limit", config.maxBodyBytes}});
+      const auto refusal = proxy_errors::bodyTooLarge(config.maxBodyBytes);
+      co_await writeJson(stream, http::status::payload_too_large, refusal, false, {}, ec);
+      break;
+    }
     if (ec == http::error::header_limit) {
       const auto refusal = proxy_errors::headerTooLarge();
       co_await writeJson(stream, http::status::request_header_fields_too_large, refusal, false, {}, ec);
@@ -99,15 +110,6 @@ asio::awaitable<void> runClientSession(tcp::socket socket, TlsContextPtr tls, Pr
       }
       break;
     }
-    lowest.expires_after(config.bodyTimeout);
-    co_await http::async_read(stream, buffer, parser, awaitWith(ec));
-    if (ec == http::error::body_limit) {
-      logWarn("request body too large", {{"principal", peer.spiffeId}, {"limit", config.maxBodyBytes}});
-      const auto refusal = proxy_errors::bodyTooLarge(config.maxBodyBytes);
-      co_await writeJson(stream, http::status::payload_too_large, refusal, false, {}, ec);
-      break;
-    }
-    if (ec) break;
     lowest.expires_never();  // from here each write to the agent has its own deadline (timedWrite)
     auto request = parser.release();
     const bool keep = co_await handleExchange(stream, request, peer.spiffeId, ctx, pool);

@@ -1,6 +1,7 @@
 #include "sidecar/proxy/mcp_exchange.h"
 
 #include <chrono>
+#include <limits>
 
 #include "sidecar/common/logging.h"
 #include "sidecar/mcp/batch_merge.h"
@@ -80,7 +81,8 @@ asio::awaitable<void> exchangeHeaders(UpstreamPool& pool, http::request<http::st
     if (!ec) {
       out.buffer.consume(out.buffer.size());
       out.parser.emplace();
-      out.parser->body_limit(boost::none);  // streams are unbounded; rewritten answers are bounded by the relay
+      // Streams are unbounded; rewritten answers are bounded by the relay. (Boost 1.74 reads body_limit(none) as 0.)
+      out.parser->body_limit(std::numeric_limits<std::uint64_t>::max());
       co_await http::async_read_header(*out.stream, out.buffer, *out.parser, awaitWith(ec));
     }
     if (!ec) {
