@@ -1,5 +1,6 @@
 #include "policy/principal.h"
 
+#include "policy/ascii.h"
 #include "policy/glob.h"
 #include "policy/spiffe_id.h"
 
@@ -21,14 +22,6 @@ bool isWildcard(char c) { return c == '*' || c == '?'; }
 bool isNamespaceChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
 bool isServiceAccountChar(char c) { return isNamespaceChar(c) || c == '.'; }
-
-// 'A' for printable ASCII, byte 0x0a otherwise, so that messages never carry raw control bytes.
-std::string describeChar(char c) {
-  const auto byte = static_cast<unsigned char>(c);
-  if (byte >= 0x20 && byte < 0x7f) return std::string("'") + c + "'";
-  constexpr char kHex[] = "0123456789abcdef";
-  return std::string("byte 0x") + kHex[byte >> 4] + kHex[byte & 0x0f];
-}
 
 // The error of the glob the entry becomes, if any (`***`); the other glob errors cannot occur here because the
 // character checks reject '\' and empty entries first.

@@ -1,5 +1,7 @@
 #include "policy/spiffe_id.h"
 
+#include "policy/ascii.h"
+
 namespace warden::policy {
 
 namespace {
@@ -14,24 +16,6 @@ bool isTrustDomainChar(char c) {
 
 bool isPathChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
-}
-
-// 'A' for printable ASCII, byte 0x0a otherwise, so that messages never carry raw control bytes.
-std::string describeChar(char c) {
-  const auto byte = static_cast<unsigned char>(c);
-  if (byte >= 0x20 && byte < 0x7f) return std::string("'") + c + "'";
-  constexpr char kHex[] = "0123456789abcdef";
-  return std::string("byte 0x") + kHex[byte >> 4] + kHex[byte & 0x0f];
-}
-
-bool startsWithIgnoringCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
-  return true;
 }
 
 std::optional<SpiffeId> fail(std::string* error, std::string message) {
@@ -53,7 +37,7 @@ std::optional<SpiffeId> parseSpiffeId(std::string_view text, std::string* error)
   if (text.empty()) return fail(error, "SPIFFE ID is empty");
   if (text.size() > kMaxIdLength) return fail(error, "SPIFFE ID is longer than 2048 bytes");
   if (text.substr(0, kScheme.size()) != kScheme) {
-    if (startsWithIgnoringCase(text, kScheme)) return fail(error, "scheme must be lowercase \"spiffe://\"");
+    if (startsWithIgnoringAsciiCase(text, kScheme)) return fail(error, "scheme must be lowercase \"spiffe://\"");
     return fail(error, "SPIFFE ID must start with \"spiffe://\"");
   }
 

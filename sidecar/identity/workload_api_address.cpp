@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "policy/ascii.h"
 #include "policy/quote.h"
 
 namespace warden::sidecar {
@@ -21,16 +22,6 @@ bool fail(std::string* error, std::string_view address, std::string_view what) {
              std::string(kAcceptedForms) + ")";
   }
   return false;
-}
-
-bool startsWithNoCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
-  return true;
 }
 
 bool isUnreserved(char c) {
@@ -221,10 +212,10 @@ std::optional<std::string> grpcTargetFor(std::string_view spiffeEndpointSocket, 
     fail(error, spiffeEndpointSocket, "the address is empty");
     return std::nullopt;
   }
-  if (startsWithNoCase(spiffeEndpointSocket, "unix:")) {
+  if (policy::startsWithIgnoringAsciiCase(spiffeEndpointSocket, "unix:")) {
     return unixTarget(spiffeEndpointSocket, spiffeEndpointSocket.substr(5), error);
   }
-  if (startsWithNoCase(spiffeEndpointSocket, "tcp:")) {
+  if (policy::startsWithIgnoringAsciiCase(spiffeEndpointSocket, "tcp:")) {
     return tcpTarget(spiffeEndpointSocket, spiffeEndpointSocket.substr(4), error);
   }
   fail(error, spiffeEndpointSocket, "the scheme must be unix or tcp");
