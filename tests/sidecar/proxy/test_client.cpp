@@ -148,11 +148,26 @@ ClientResponse McpTestClient::raw(const std::string& bytes) {
 
 bool McpTestClient::closedByServer(std::chrono::milliseconds timeout) {
   if (!impl_->stream) return true;
-  beast::get_lowest_layer(*impl_->stream).expires_after(timeout);
+  // expires_after bounds only asynchronous operations (a blocking read_some waited for the server to close, however
+  // long that took, and then reported "closed"): read asynchronously for at most `timeout`, then cancel.
   char byte;
   error_code ec;
-  impl_->stream->read_some(asio::buffer(&byte, 1), ec);
-  return ec && ec != beast::error::timeout;
+  bool done = false;
+  // An expiry left by an earlier call would fail (and close) the read at once once passed: bounded by run_for instead.
+  beast::get_lowest_layer(*impl_->stream).expires_never();
+  impl_->stream->async_read_some(asio::buffer(&byte, 1), [&](const error_code& e, std::size_t) {
+    ec = e;
+    done = true;
+  });
+  impl_->io.restart();
+  impl_->io.run_for(timeout);
+  if (!done) {
+    beast::get_lowest_layer(*impl_->stream).socket().cancel(ec);
+    impl_->io.restart();
+    impl_->io.run();  // the read completes with operation_aborted: the connection is still open
+    return false;
+  }
+  return static_cast<bool>(ec);
 }
 
 SSL_CTX* McpTestClient::sslContext() { return impl_->ctx.native_handle(); }

@@ -514,7 +514,12 @@ TEST_F(TlsIdentityTest, SvidRotationUnderLoadFailsNoRequest) {
   constexpr int kKeepAlive = 4;
   constexpr int kFresh = 2;
   constexpr int kRotations = 5;
-  constexpr auto kPhase = 350ms;  // load between rotations; ~2 s in all
+  constexpr int kPerPhase = 8;  // requests every client completes between two rotations
+  // Each client's requests are bounded: the keep-alive ones run several times faster than those that handshake
+  // for every request, and all run until the last phase ends.
+  constexpr int kMaxRequests = 20000;
+  // The idle connection below must outlive the whole load, however slow the machine: only a rotation could close it.
+  startSidecar(pki_.serverSnapshot(), [](SidecarConfig& c) { c.idleTimeout = 120s; });
 
   std::mutex mu;
   std::vector<std::string> serials;  // server SVIDs in the order they were in force
@@ -543,11 +548,17 @@ TEST_F(TlsIdentityTest, SvidRotationUnderLoadFailsNoRequest) {
     serials.push_back(probe.peerCertificateSerial());
   }
 
+  // A keep-alive connection that stays idle through the rotations.
+  auto idle = clientOf(pki_.reader);
+  auto first = idle.post(call(1).dump());
+  ASSERT_TRUE(answered(first, 1)) << describe(first);
+
   std::vector<std::thread> threads;
   for (int t = 0; t < kKeepAlive; ++t) {
     threads.emplace_back([&, t] {
       auto c = clientOf(pki_.reader);
       for (int id = 1; !stop; ++id) {
+        if (id > kMaxRequests) return fail("keep-alive client " + std::to_string(t) + " reached its request cap");
         auto r = c.post(call(id).dump());
         const std::string who = "keep-alive client " + std::to_string(t) + " request " + std::to_string(id);
         if (!answered(r, id)) return fail(who + ": " + describe(r));
@@ -561,6 +572,7 @@ TEST_F(TlsIdentityTest, SvidRotationUnderLoadFailsNoRequest) {
   for (int f = 0; f < kFresh; ++f) {
     threads.emplace_back([&, f] {
       for (int id = 1; !stop; ++id) {
+        if (id > kMaxRequests) return fail("new-connection client " + std::to_string(f) + " reached its request cap");
         auto c = clientOf(pki_.reader);
         auto r = c.post(call(id).dump());
         const std::string who = "new-connection client " + std::to_string(f) + " request " + std::to_string(id);
@@ -576,29 +588,29 @@ TEST_F(TlsIdentityTest, SvidRotationUnderLoadFailsNoRequest) {
     });
   }
 
-  // Each phase: every thread completes at least two requests (so each new-connection thread opens a connection
-  // after the previous rotation) and the phase has lasted kPhase.
+  // Each phase: every client completes kPerPhase more requests, so that the rotation that follows lands while all
+  // of them are sending and each new-connection client opens connections after the previous rotation.
   auto counts = [&] {
     std::vector<int> v;
     for (const auto& d : done) v.push_back(d.load());
     return v;
   };
   const auto start = Clock::now();
-  auto phase = [&](int k) {
+  auto phase = [&] {
     const auto base = counts();
     const auto progressed = [&] {
       if (failed()) return true;
       const auto now = counts();
       for (std::size_t i = 0; i < now.size(); ++i) {
-        if (now[i] < base[i] + 2) return false;
+        if (now[i] < base[i] + kPerPhase) return false;
       }
-      return Clock::now() >= start + k * kPhase;
+      return true;
     };
     return eventually(progressed, 10s) && !failed();
   };
   bool loaded = true;
   for (int k = 1; k <= kRotations && loaded; ++k) {
-    loaded = phase(k);
+    loaded = phase();
     if (!loaded) break;
     auto next = pki_.serverSnapshot();
     {
@@ -612,24 +624,29 @@ TEST_F(TlsIdentityTest, SvidRotationUnderLoadFailsNoRequest) {
     EXPECT_TRUE(answered(r, 1)) << describe(r);
     EXPECT_EQ(probe.peerCertificateSerial(), leafSerial(next)) << "rotation " << k;
   }
-  if (loaded) loaded = phase(kRotations + 1);
+  if (loaded) loaded = phase();
   stop = true;
   for (auto& t : threads) t.join();
 
   EXPECT_TRUE(loaded) << "the load did not progress through every rotation";
+  EXPECT_FALSE(idle.closedByServer(300ms));
+  auto last = idle.post(call(2).dump());
+  EXPECT_TRUE(answered(last, 2)) << describe(last);
+  EXPECT_EQ(idle.peerCertificateSerial(), serials.front());
   ASSERT_TRUE(failures.empty()) << failures.size() << " failed, first: " << failures.front();
   int answeredTotal = 0;
   for (int t = 0; t < kKeepAlive; ++t) {
     EXPECT_EQ(keepAliveSerial[t], serials.front()) << "keep-alive connection " << t;
-    EXPECT_GE(done[t].load(), 2 * (kRotations + 1));
+    EXPECT_GE(done[t].load(), kPerPhase * (kRotations + 1));
   }
   for (int f = 0; f < kFresh; ++f) {
     const std::set<long> distinct(freshSeen[f].begin(), freshSeen[f].end());
     EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kRotations + 1)) << "new-connection client " << f;
   }
   for (const auto& d : done) answeredTotal += d;
-  // Every answered call reached the upstream exactly once (probes included); no handshake failed.
-  EXPECT_EQ(upstream_.countToolCalls("read_file"), static_cast<std::size_t>(answeredTotal + 1 + kRotations));
+  // Every answered call reached the upstream exactly once (probes and the idle connection's two included); no
+  // handshake failed.
+  EXPECT_EQ(upstream_.countToolCalls("read_file"), static_cast<std::size_t>(answeredTotal + 3 + kRotations));
   EXPECT_TRUE(handshakeFailures(sidecar_->app()).empty()) << describe(handshakeFailures(sidecar_->app()));
   EXPECT_EQ(metricValue(sidecar_->app(), "warden_svid_updates_total"), 1 + kRotations);
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
@@ -657,8 +674,40 @@ TEST_F(TlsIdentityTest, TrustBundleRotationAdmitsANewCaAndRetiresTheOld) {
   sidecar_->identity().push(withBundles(pki_.serverSnapshot(), next.bundle()));
   expectRejected(&pki_.reader, "untrusted", "chain does not verify against the bundle of \"example.org\"");
   expectAccepted(newcomer, newcomerId);
+  EXPECT_FALSE(kept.closedByServer(300ms));
   r = kept.post(call(2).dump());
   EXPECT_TRUE(answered(r, 2)) << describe(r);
+}
+
+TEST_F(TlsIdentityTest, AnUnusableSvidUpdateIsRefusedAndTheCurrentOneStays) {
+  auto probe = clientOf(pki_.reader);
+  auto r = probe.post(call(1).dump());
+  ASSERT_TRUE(answered(r, 1)) << describe(r);
+  const auto serving = probe.peerCertificateSerial();
+  const auto updates = metricValue(sidecar_->app(), "warden_svid_updates_total");
+
+  // A certificate with someone else's key, then a snapshot without an SVID.
+  const auto a = pki_.serverSnapshot();
+  const auto b = pki_.serverSnapshot();
+  auto mismatched = std::make_shared<IdentitySnapshot>();
+  mismatched->svid = copySvid(a->svid);
+  mismatched->svid.privateKey = upRef(b->svid.privateKey.get());
+  mismatched->bundles = pki_.ca->bundle();
+  sidecar_->identity().push(mismatched);
+  auto empty = std::make_shared<IdentitySnapshot>();
+  empty->bundles = pki_.ca->bundle();
+  sidecar_->identity().push(empty);
+
+  const auto refusals = log_.lines("SVID refused");
+  ASSERT_EQ(refusals.size(), 2u);
+  EXPECT_NE(refusals[0].value("error", "").find("SVID private key"), std::string::npos) << refusals[0].dump();
+  EXPECT_EQ(refusals[1].value("error", ""), "no SVID in the identity update");
+  EXPECT_EQ(metricValue(sidecar_->app(), "warden_svid_updates_total"), updates);
+  EXPECT_TRUE(sidecar_->app().notReadyReasons().empty());
+  auto after = clientOf(pki_.reader);
+  r = after.post(call(2).dump());
+  ASSERT_TRUE(answered(r, 2)) << describe(r);
+  EXPECT_EQ(after.peerCertificateSerial(), serving);
 }
 
 // ---- 3. Readiness -------------------------------------------------------------------------------------------------
