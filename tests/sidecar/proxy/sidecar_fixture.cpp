@@ -70,7 +70,11 @@ std::string toolPolicyYaml(const std::string& name, const std::string& specBody)
 }
 
 SidecarUnderTest::SidecarUnderTest(const TestPki& pki, unsigned short upstreamPort, const std::string& policiesYaml,
-                                   const std::function<void(SidecarConfig&)>& tweak) {
+                                   const std::function<void(SidecarConfig&)>& tweak)
+    : SidecarUnderTest(pki.serverSnapshot(), upstreamPort, policiesYaml, tweak) {}
+
+SidecarUnderTest::SidecarUnderTest(IdentitySnapshotPtr initialIdentity, unsigned short upstreamPort,
+                                   const std::string& policiesYaml, const std::function<void(SidecarConfig&)>& tweak) {
   static int counter = 0;
   dir_ = (std::filesystem::temp_directory_path() /
           ("sidecar-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++)))
@@ -91,7 +95,7 @@ SidecarUnderTest::SidecarUnderTest(const TestPki& pki, unsigned short upstreamPo
   config.receiptsToStdout = false;
   config.threads = 2;
   if (tweak) tweak(config);
-  auto identity = std::make_unique<ControlledIdentitySource>(pki.serverSnapshot());
+  auto identity = std::make_unique<ControlledIdentitySource>(std::move(initialIdentity));
   identity_ = identity.get();
   app_ = std::make_unique<SidecarApp>(config, std::move(identity));
   std::string error;

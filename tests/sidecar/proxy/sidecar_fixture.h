@@ -51,6 +51,10 @@ class SidecarUnderTest {
  public:
   SidecarUnderTest(const TestPki& pki, unsigned short upstreamPort, const std::string& policiesYaml,
                    const std::function<void(SidecarConfig&)>& tweak = {});
+  // Starts with `initialIdentity` as the identity source's first snapshot instead of pki.serverSnapshot(); null:
+  // no SVID until the test pushes one (readiness tests).
+  SidecarUnderTest(IdentitySnapshotPtr initialIdentity, unsigned short upstreamPort, const std::string& policiesYaml,
+                   const std::function<void(SidecarConfig&)>& tweak = {});
   ~SidecarUnderTest();
 
   unsigned short port() const { return app_->proxyPort(); }

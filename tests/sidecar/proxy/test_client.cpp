@@ -1,5 +1,6 @@
 #include "test_client.h"
 
+#include <openssl/bn.h>
 #include <openssl/ssl.h>
 
 #include <limits>
@@ -15,6 +16,7 @@ struct McpTestClient::Impl {
   asio::ssl::context ctx{asio::ssl::context::tls_client};
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> stream;
   beast::flat_buffer buffer;
+  std::shared_ptr<SSL_SESSION> offeredSession;
 };
 
 McpTestClient::McpTestClient(unsigned short port, const X509Svid* svid, const TrustBundles& trust)
@@ -37,6 +39,7 @@ McpTestClient::~McpTestClient() = default;
 
 std::string McpTestClient::connect() {
   impl_->stream = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(impl_->io, impl_->ctx);
+  if (impl_->offeredSession) SSL_set_session(impl_->stream->native_handle(), impl_->offeredSession.get());
   auto& tcpLayer = beast::get_lowest_layer(*impl_->stream);
   error_code ec;
   tcpLayer.expires_after(std::chrono::seconds(5));
@@ -145,11 +148,55 @@ ClientResponse McpTestClient::raw(const std::string& bytes) {
 
 bool McpTestClient::closedByServer(std::chrono::milliseconds timeout) {
   if (!impl_->stream) return true;
-  beast::get_lowest_layer(*impl_->stream).expires_after(timeout);
+  // expires_after bounds only asynchronous operations (a blocking read_some waited for the server to close, however
+  // long that took, and then reported "closed"): read asynchronously for at most `timeout`, then cancel.
   char byte;
   error_code ec;
-  impl_->stream->read_some(asio::buffer(&byte, 1), ec);
-  return ec && ec != beast::error::timeout;
+  bool done = false;
+  // An expiry left by an earlier call would fail (and close) the read at once once passed: bounded by run_for instead.
+  beast::get_lowest_layer(*impl_->stream).expires_never();
+  impl_->stream->async_read_some(asio::buffer(&byte, 1), [&](const error_code& e, std::size_t) {
+    ec = e;
+    done = true;
+  });
+  impl_->io.restart();
+  impl_->io.run_for(timeout);
+  if (!done) {
+    beast::get_lowest_layer(*impl_->stream).socket().cancel(ec);
+    impl_->io.restart();
+    impl_->io.run();  // the read completes with operation_aborted: the connection is still open
+    return false;
+  }
+  return static_cast<bool>(ec);
+}
+
+SSL_CTX* McpTestClient::sslContext() { return impl_->ctx.native_handle(); }
+
+SSL* McpTestClient::ssl() { return impl_->stream ? impl_->stream->native_handle() : nullptr; }
+
+X509Ptr McpTestClient::peerCertificate() const {
+  if (!impl_->stream) return nullptr;
+  return X509Ptr(SSL_get1_peer_certificate(impl_->stream->native_handle()));
+}
+
+std::string McpTestClient::peerCertificateSerial() const { return certificateSerial(peerCertificate().get()); }
+
+void McpTestClient::offerSession(std::shared_ptr<SSL_SESSION> session) { impl_->offeredSession = std::move(session); }
+
+void McpTestClient::disconnect() {
+  impl_->stream.reset();
+  impl_->buffer.clear();
+}
+
+std::string certificateSerial(X509* certificate) {
+  if (certificate == nullptr) return "";
+  BIGNUM* number = ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr);
+  if (number == nullptr) return "";
+  char* hex = BN_bn2hex(number);
+  std::string text = hex != nullptr ? hex : "";
+  OPENSSL_free(hex);
+  BN_free(number);
+  return text;
 }
 
 }  // namespace warden::sidecar::testing

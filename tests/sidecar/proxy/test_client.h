@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <openssl/ssl.h>
 
 #include "sidecar/identity/svid.h"
 
@@ -47,9 +48,26 @@ class McpTestClient {
   // True when the server closed the connection (reads EOF or an error within the timeout).
   bool closedByServer(std::chrono::milliseconds timeout);
 
+  // TLS details, for the identity tests.
+  // The client's SSL_CTX, to adjust before connect() (protocol versions, ciphers).
+  SSL_CTX* sslContext();
+  // The current connection's SSL object (session, version); nullptr before the first connect().
+  SSL* ssl();
+  // The certificate the server presented on the current connection (nullptr when there is none).
+  X509Ptr peerCertificate() const;
+  // Its serial number in hex ("" when there is none): tells which server SVID the connection got.
+  std::string peerCertificateSerial() const;
+  // Offers `session` for resumption on the next connect() (nullptr: offer none).
+  void offerSession(std::shared_ptr<SSL_SESSION> session);
+  // Drops the current connection without a TLS close, so the next request connects afresh.
+  void disconnect();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// A certificate's serial number in hex, as peerCertificateSerial() reports it ("" for nullptr).
+std::string certificateSerial(X509* certificate);
 
 }  // namespace warden::sidecar::testing
