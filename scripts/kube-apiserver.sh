@@ -349,16 +349,42 @@ load_env() {
   . "$dir/env"
 }
 
+# A JSON string literal for $1 (paths, URLs, the token); control characters are refused rather than escaped.
+json_str() {
+  local s=$1
+  case "$s" in *[[:cntrl:]]*) die "control character in: $s" ;; esac
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  printf '"%s"' "$s"
+}
+
+# DIR/env for shells (printf %q quoting), DIR/env.json with the same names for programs (the C++ tests).
 write_state() {
-  local dir=$1
+  local dir=$1 i sep
+  local -a vars=(
+    KUBECONFIG "$dir/kubeconfig" API_URL "https://127.0.0.1:$APISERVER_PORT" TOKEN "$TOKEN"
+    CA_FILE "$dir/pki/ca.crt" CLIENT_CERT_FILE "$dir/pki/admin.crt" CLIENT_KEY_FILE "$dir/pki/admin.key"
+    APISERVER_PORT "$APISERVER_PORT" APISERVER_PID "$APISERVER_PID"
+    ETCD_URL "http://127.0.0.1:$ETCD_PORT" ETCD_PORT "$ETCD_PORT" ETCD_PEER_PORT "$ETCD_PEER_PORT"
+    ETCD_PID "$ETCD_PID" KUBE_APISERVER "$KUBE_APISERVER" ETCD "$ETCD"
+  )
+  printf '%s=%q\n' "${vars[@]}" > "$dir/env.tmp"
   {
-    printf '%s=%q\n' KUBECONFIG "$dir/kubeconfig" API_URL "https://127.0.0.1:$APISERVER_PORT" TOKEN "$TOKEN" \
-      CA_FILE "$dir/pki/ca.crt" CLIENT_CERT_FILE "$dir/pki/admin.crt" CLIENT_KEY_FILE "$dir/pki/admin.key" \
-      APISERVER_PORT "$APISERVER_PORT" APISERVER_PID "$APISERVER_PID" \
-      ETCD_URL "http://127.0.0.1:$ETCD_PORT" ETCD_PORT "$ETCD_PORT" ETCD_PEER_PORT "$ETCD_PEER_PORT" \
-      ETCD_PID "$ETCD_PID" KUBE_APISERVER "$KUBE_APISERVER" ETCD "$ETCD"
-  } > "$dir/env.tmp"
+    printf '{'
+    sep=
+    for ((i = 0; i < ${#vars[@]}; i += 2)); do
+      printf '%s\n  "%s": ' "$sep" "${vars[i]}"
+      case "${vars[i]}" in
+        *_PORT | *_PID) printf '%d' "${vars[i + 1]}" ;;
+        *) json_str "${vars[i + 1]}" ;;
+      esac
+      sep=,
+    done
+    printf '\n}\n'
+  } > "$dir/env.json.tmp"
+  chmod 0600 "$dir/env.tmp" "$dir/env.json.tmp"
   mv -f "$dir/env.tmp" "$dir/env"
+  mv -f "$dir/env.json.tmp" "$dir/env.json"
   printf 'etcd %s\nkube-apiserver %s\n' "$ETCD_PID" "$APISERVER_PID" > "$dir/pids.tmp"
   mv -f "$dir/pids.tmp" "$dir/pids"
 }
