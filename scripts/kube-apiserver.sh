@@ -248,10 +248,9 @@ build_apiserver() {
     CGO_ENABLED=0 GOMAXPROCS="$jobs" KUBE_VERBOSE=1 GOLDFLAGS="-s -w"
   )
 
-  # The tarball lacks pkg/generated/openapi/zz_generated.openapi.go, which the API server needs. Debian's build
-  # runs `make generated_files` (all generators, ~95 s here); `make gen_openapi` (~25 s) makes the same
-  # zz_generated.openapi.go, and the other generated files shipped in the tarball are what generated_files would
-  # write for v1.20.2 (checked: they differ only by the `//go:build` line Go 1.19's gofmt adds).
+  # The tarball lacks pkg/generated/openapi/zz_generated.openapi.go, which the API server needs and upstream does
+  # not commit; the other generated files (deepcopy, conversion, defaults) are committed upstream and shipped.
+  # So `make gen_openapi` (about 20 s) is enough; Debian's build runs every generator (`make generated_files`).
   local target=gen_openapi
   [ "${KUBE_GENERATE_ALL:-0}" = 1 ] && target=generated_files
   log "make $target (Go $("$GO_ROOT/bin/go" env GOVERSION), $jobs jobs)"
@@ -461,6 +460,8 @@ EOF
 }
 
 # wait_for NAME PID DIR LOG SECONDS COMMAND...: 0 when COMMAND succeeds, 1 when NAME died, 2 on timeout.
+# COMMAND is an external program, not a function: its output redirection must not cover this shell's stderr if a
+# signal's trap runs meanwhile.
 wait_for() {
   local name=$1 pid=$2 dir=$3 logfile=$4 limit=$5 deadline
   shift 5
@@ -500,11 +501,6 @@ start_etcd() {
   return 1
 }
 
-apiserver_ready() {
-  curl -fsS --max-time 5 --cacert "$1/pki/ca.crt" -H "Authorization: Bearer $TOKEN" \
-    "https://127.0.0.1:$APISERVER_PORT/readyz"
-}
-
 # Launches kube-apiserver with DIR/apiserver.args (plus the port) and waits for /readyz.
 launch_apiserver() {
   local dir=$1 rc=0 args=()
@@ -512,8 +508,12 @@ launch_apiserver() {
   echo "--- $(date -u +%Y-%m-%dT%H:%M:%SZ) start" >> "$dir/kube-apiserver.log"
   "$KUBE_APISERVER" "${args[@]}" --secure-port "$APISERVER_PORT" >> "$dir/kube-apiserver.log" 2>&1 < /dev/null &
   APISERVER_PID=$!
+  # Recorded at once, so that `stop DIR` finds it even if this script is killed while waiting.
+  write_state "$dir"
   wait_for kube-apiserver "$APISERVER_PID" "$dir" "$dir/kube-apiserver.log" \
-    "${KUBE_APISERVER_START_TIMEOUT:-60}" apiserver_ready "$dir" || rc=$?
+    "${KUBE_APISERVER_START_TIMEOUT:-60}" \
+    curl -fsS --max-time 5 --cacert "$dir/pki/ca.crt" -H "Authorization: Bearer $TOKEN" \
+    "https://127.0.0.1:$APISERVER_PORT/readyz" || rc=$?
   return "$rc"
 }
 
@@ -569,6 +569,11 @@ running_in() {
   return 1
 }
 
+abort_start() {
+  stop_pid kube-apiserver "$APISERVER_PID" "$start_dir" || true
+  stop_pid etcd "$ETCD_PID" "$start_dir" || true
+}
+
 cmd_start() {
   local dir
   dir=$(abs_dir "${1:-}" create)
@@ -584,12 +589,18 @@ cmd_start() {
   gen_pki "$dir/pki"
   TOKEN=$(cut -d, -f1 "$dir/pki/tokens.csv")
   APISERVER_PORT=0 APISERVER_PID=0 ETCD_PID=0 ETCD_PORT=0 ETCD_PEER_PORT=0
-  rm -f "$dir/pids" "$dir/env"
-  start_etcd "$dir" || { cmd_stop "$dir"; die "etcd did not start (log: $dir/etcd.log)"; }
+  rm -f "$dir/pids" "$dir/env" "$dir/env.json" "$dir/kubeconfig"
+  # Whatever ends this start early (a failure, die, INT or TERM from a test runner) stops what it started.
+  start_dir=$dir
+  trap abort_start EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  start_etcd "$dir" || die "etcd did not start (log: $dir/etcd.log)"
   write_state "$dir"
-  start_apiserver "$dir" || { cmd_stop "$dir"; die "kube-apiserver did not become ready (log: $dir/kube-apiserver.log)"; }
-  write_state "$dir"
+  start_apiserver "$dir" || die "kube-apiserver did not become ready (log: $dir/kube-apiserver.log)"
   write_kubeconfig "$dir"
+  write_state "$dir"
+  trap - EXIT INT TERM
   log "ready: https://127.0.0.1:$APISERVER_PORT (KUBECONFIG=$dir/kubeconfig; variables in $dir/env)"
 }
 
@@ -613,7 +624,6 @@ cmd_restart_apiserver() {
   stop_pid kube-apiserver "$APISERVER_PID" "$dir"
   log "restarting kube-apiserver on https://127.0.0.1:$APISERVER_PORT"
   launch_apiserver "$dir" || rc=$?
-  write_state "$dir"
   [ "$rc" = 0 ] || die "kube-apiserver did not become ready again (log: $dir/kube-apiserver.log)"
   log "kube-apiserver ready again (pid $APISERVER_PID)"
 }
