@@ -18,7 +18,7 @@
 #   KUBE_BUILD_JOBS              Go build parallelism (default: nproc)
 #   KUBE_GENERATE_ALL=1          run every code generator (`make generated_files`, as Debian does; ~1 min more)
 #   KUBE_BUILD_KEEP=1            keep the build directory (its path is printed)
-#   KUBE_APISERVER_START_TIMEOUT seconds to wait for /readyz (default 60)
+#   KUBE_APISERVER_START_TIMEOUT seconds to wait for /readyz (default 60; then up to 20 s for discovery)
 #   KUBE_APISERVER_WATCH_CACHE   true|false, kube-apiserver's --watch-cache (default false: watches are served by
 #                                etcd, so `compact` makes watches from older revisions fail with 410 Gone)
 #   KUBE_APISERVER_EXTRA_ARGS    extra kube-apiserver flags, split on whitespace
@@ -514,7 +514,32 @@ launch_apiserver() {
     "${KUBE_APISERVER_START_TIMEOUT:-60}" \
     curl -fsS --max-time 5 --cacert "$dir/pki/ca.crt" -H "Authorization: Bearer $TOKEN" \
     "https://127.0.0.1:$APISERVER_PORT/readyz" || rc=$?
-  return "$rc"
+  [ "$rc" = 0 ] || return "$rc"
+  # 1.20's /readyz does not wait for the discovery documents of CRD groups (later versions have the
+  # crd-discovery-available check): after a restart, kubectl could briefly find no such resource type.
+  local i
+  for ((i = 0; i < 100; i++)); do
+    discovery_complete "$dir" && return 0
+    pid_is_ours "$APISERVER_PID" "$dir" || return 1
+    sleep 0.2
+  done
+  log "kube-apiserver's discovery is incomplete after 20s: $(discovery_complete "$dir" show)"
+  return 2
+}
+
+# True when /apis and every group version it lists answer 200; with "show", prints those that do not.
+discovery_complete() {
+  local dir=$1 base="https://127.0.0.1:$APISERVER_PORT" apis gv bad
+  local -a auth=(--max-time 10 --cacert "$dir/pki/ca.crt" -H "Authorization: Bearer $TOKEN") urls=()
+  apis=$(curl -fs "${auth[@]}" "$base/apis" 2>/dev/null) || { [ -z "${2:-}" ] || echo "/apis"; return 1; }
+  for gv in $(printf '%s\n' "$apis" | sed -n 's/.*"groupVersion": *"\([^"]*\)".*/\1/p' | sort -u); do
+    urls+=(-o /dev/null "$base/apis/$gv")
+  done
+  [ ${#urls[@]} -gt 0 ] || { [ -z "${2:-}" ] || echo "no group versions in /apis"; return 1; }
+  # One curl for all (one connection); each URL's status on its own line, in order.
+  bad=$(curl -s "${auth[@]}" -w '%{http_code} %{url_effective}\n' "${urls[@]}" 2>/dev/null | grep -v '^200 ') || true
+  [ -z "${2:-}" ] || echo "$bad"
+  [ -z "$bad" ]
 }
 
 start_apiserver() {
