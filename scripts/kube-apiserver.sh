@@ -5,10 +5,11 @@
 # Usage:
 #   kube-apiserver.sh ensure                  print KUBE_APISERVER=<path> and ETCD=<path> (eval-able); builds
 #                                             kube-apiserver from Debian's `kubernetes` source package if needed
-#   kube-apiserver.sh start DIR               start etcd and kube-apiserver; writes DIR/kubeconfig, DIR/env, DIR/pids
+#   kube-apiserver.sh start DIR               start etcd and kube-apiserver; writes DIR/kubeconfig, DIR/env, DIR/env.json, DIR/pids
 #   kube-apiserver.sh stop DIR                stop both (TERM, then KILL); idempotent
 #   kube-apiserver.sh restart-apiserver DIR   restart kube-apiserver alone, same flags and port
-#   kube-apiserver.sh compact DIR             compact etcd to its current revision (old watches get 410 Gone)
+#   kube-apiserver.sh compact DIR             compact etcd: watches from any revision older than the current one
+#                                             get 410 Gone; prints the compaction revision
 #
 # Environment:
 #   KUBE_APISERVER, ETCD         binaries to use instead (e.g. from setup-envtest); nothing is built or installed
@@ -657,8 +658,14 @@ cmd_compact() {
   local dir out rev
   dir=$(abs_dir "${1:-}")
   load_env "$dir" || die "nothing started in $dir"
-  # etcd's v3 JSON gateway: the revision from a range over one key, then a physical compaction to it.
-  out=$(curl -fsS -X POST "$ETCD_URL/v3/kv/range" -d '{"key":"AA==","limit":1}') || die "etcd range failed"
+  # etcd's v3 JSON gateway. A marker key outside the API server's /registry/ prefix is written first and etcd is
+  # compacted to the marker's revision: a watch from the revision that was current (nothing missed) goes on, a
+  # watch from any older one gets 410. Compacting to the current revision instead would expire the one before it
+  # in an unclean way: a watch from it may start but gets an event without its previous value, which the API
+  # server reports as a 500 InternalError ("etcd event received with PrevKv=nil").
+  out=$(curl -fsS -X POST "$ETCD_URL/v3/kv/put" \
+    -d "{\"key\":\"$(printf '/mcp-warden-test/compaction' | base64 -w0)\",\"value\":\"$(date -u +%s | base64 -w0)\"}") ||
+    die "etcd put failed"
   rev=$(printf '%s' "$out" | sed -n 's/.*"revision":"\{0,1\}\([0-9]*\).*/\1/p')
   [ -n "$rev" ] || die "no revision in etcd's answer: $out"
   curl -fsS -X POST "$ETCD_URL/v3/kv/compaction" -d "{\"revision\":\"$rev\",\"physical\":true}" > /dev/null ||

@@ -145,14 +145,29 @@ fi
 grep -q "failed calling webhook" <<<"$out" || fail "unexpected error: $out"
 k delete validatingwebhookconfiguration smoke-dead-webhook
 
-echo "== compact: a watch from a compacted revision gets 410 Gone"
+echo "== compact: watches from older revisions get 410 Gone, a watch from the newest one goes on"
+policies=/apis/mcpwarden.io/v1alpha1/namespaces/tools/toolpolicies
 rv_of() { k get toolpolicy -n tools files-read -o jsonpath='{.metadata.resourceVersion}'; }
+list_rv() {
+  api "$policies" | grep -o '"kind":"ToolPolicyList","metadata":{[^}]*}' | sed -n 's/.*"resourceVersion":"\([0-9]*\)".*/\1/p'
+}
 old_rv=$(rv_of)
 [ -n "$old_rv" ] || fail "no resourceVersion"
 k annotate -n tools toolpolicy --all smoke/touched=1
+new_rv=$(list_rv)
+if [ -z "$new_rv" ] || [ "$new_rv" -le "$old_rv" ]; then fail "list resourceVersion '$new_rv' not after $old_rv"; fi
 "$script" compact "$work"
-out=$(watch_events "/apis/mcpwarden.io/v1alpha1/namespaces/tools/toolpolicies?resourceVersion=$old_rv" 5)
+out=$(watch_events "$policies?resourceVersion=$old_rv" 5)
 grep -q '"code":410' <<<"$out" || fail "watch from revision $old_rv after compaction did not get 410: $out"
+# Nothing but these commands writes to etcd, so the list's version is still the newest: watching from it works.
+watch_events "$policies?resourceVersion=$new_rv&timeoutSeconds=4" 6 > "$work/watch.out" &
+watcher=$!
+k annotate -n tools toolpolicy files-read --overwrite smoke/touched=after-compaction
+wait "$watcher"
+out=$(cat "$work/watch.out")
+if ! grep -q '"type":"MODIFIED"' <<<"$out" || grep -q '"type":"ERROR"' <<<"$out"; then
+  fail "watch from revision $new_rv (the newest at compaction) did not go on: $out"
+fi
 
 echo "== restart-apiserver: same port, same data, watches resume from their revision"
 rv=$(rv_of)
