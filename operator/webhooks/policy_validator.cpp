@@ -73,8 +73,7 @@ AdmissionResponse validatePolicyObject(const AdmissionRequest& request) {
                     ": the ValidatingWebhookConfiguration's rules are wrong");
   }
   if (!request.object.is_object()) {
-    return deny(request, kBadRequest, "request.object is missing: a " + kind + " " + request.operation +
-                                          " must carry the object");
+    return deny(request, kBadRequest, "request.object is missing: the " + kind + " to check is not in the request");
   }
   if (request.operation == "UPDATE" && beingDeleted(request.object)) return allow(request);
 

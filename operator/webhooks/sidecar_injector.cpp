@@ -73,7 +73,9 @@ std::optional<std::string> readContainerList(const json& list, const std::string
     const auto& c = list[i];
     const std::string at = path + "[" + std::to_string(i) + "]";
     if (!c.is_object()) return at + ": expected an object";
-    if (const json* name = member(c, "name"); name != nullptr && !name->is_string()) return at + ".name: expected a string";
+    for (const char* key : {"name", "restartPolicy"}) {
+      if (const json* s = member(c, key); s != nullptr && !s->is_string()) return at + "." + key + ": expected a string";
+    }
     if (const json* ports = member(c, "ports")) {
       if (!ports->is_array()) return at + ".ports: expected an array";
       for (std::size_t j = 0; j < ports->size(); ++j) {
@@ -238,7 +240,8 @@ std::variant<policy::MCPServer, InjectionDecision> matchServer(const PodView& po
 
 // Names and ports the sidecar brings that the pod must not already use: a duplicate volume name makes the pod
 // invalid, a taken port number keeps the sidecar from listening, and a taken port name would let a Service or
-// probe that selects the port by name reach the app instead of the sidecar.
+// probe that selects the port by name reach the app instead of the sidecar. Ports count in the app containers and
+// in native sidecars (init containers with restartPolicy Always), which run beside it.
 std::optional<std::string> findConflict(const PodView& pod, const policy::MCPServer& server) {
   if (pod.volumes != nullptr) {
     for (const auto& v : *pod.volumes) {
@@ -251,6 +254,11 @@ std::optional<std::string> findConflict(const PodView& pod, const policy::MCPSer
   for (const json* list : {pod.containers, pod.initContainers}) {
     if (list == nullptr) continue;
     for (const auto& c : *list) {
+      // Init containers other than native sidecars have exited before the sidecar starts.
+      const json* restart = member(c, "restartPolicy");
+      if (list == pod.initContainers && (restart == nullptr || restart->get_ref<const std::string&>() != "Always")) {
+        continue;
+      }
       const json* ports = member(c, "ports");
       if (ports == nullptr) continue;
       const json* cname = member(c, "name");
