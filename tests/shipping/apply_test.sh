@@ -240,5 +240,19 @@ k apply --server-side --field-manager=shipping-test --force-conflicts -f <(awk '
   END { flush() }' "$work/cm.yaml") >/dev/null
 check_rbac mcp-warden-cm cert-manager warden-leader
 
+# ---------------------------------------------------------------------------------------------------------------
+echo "== e2e/kind manifests (the kind test's workloads; SPIRE's ClusterSPIFFEIDs need SPIRE's CRDs), server-side dry run"
+k create namespace agents >/dev/null
+sed -e 's|@NAME@|reader|g' -e 's|@SPIRE_AGENT_IMAGE@|ghcr.io/spiffe/spire-agent:1.12.4|g' \
+  "$src/e2e/kind/manifests/agent-pod.yaml.in" > "$work/agent-pod.yaml"
+for f in namespaces.yaml server.yaml agents.yaml; do
+  expect_ok "the API server accepts e2e/kind/manifests/$f" \
+    k apply --server-side --dry-run=server --field-manager=shipping-test -f "$src/e2e/kind/manifests/$f"
+done
+k create serviceaccount reader -n agents >/dev/null
+expect_ok "the API server accepts an agent pod (agent-pod.yaml.in)" \
+  k apply --server-side --dry-run=server --field-manager=shipping-test -f "$work/agent-pod.yaml"
+expect_eq "agent-pod.yaml.in has no placeholder left once substituted" "$(grep -c '@[A-Z_]*@' "$work/agent-pod.yaml" || true)" 0
+
 finished=1
 summary apply
