@@ -26,12 +26,12 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DWARDEN_BUILD_TESTS=OFF -DW
  && install -D -s -m 0755 /build/operator/warden-operator /out/warden-operator
 
 FROM debian:12-slim
-# One package per shared library the binary loads (from ldd), and tzdata for the IANA zones the policy compiler
-# checks.
+# The packages owning the shared libraries ldd lists for the binary (libraries of libraries included), and tzdata
+# for the IANA zones of ToolPolicy schedules.
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libabsl20220623 libatomic1 libc-ares2 libc6 libcpprest2.10 libdate-tz3 libfmt9 libgcc-s1 libgrpc++1.51 \
-      libgrpc29 libprotobuf32 libre2-9 libspdlog1.10 libssl3 libstdc++6 libyaml-cpp0.7 zlib1g \
+      libabsl20220623 libatomic1 libbrotli1 libc-ares2 libc6 libcpprest2.10 libdate-tz3 libfmt9 libgcc-s1 \
+      libgrpc++1.51 libgrpc29 libprotobuf32 libre2-9 libspdlog1.10 libssl3 libstdc++6 libyaml-cpp0.7 zlib1g \
       tzdata \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log
 COPY --from=build /out/warden-operator /usr/local/bin/warden-operator

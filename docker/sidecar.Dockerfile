@@ -28,7 +28,8 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DWARDEN_BUILD_TESTS=OFF -DW
  && install -D -s -m 0755 /build/cli/wardenctl /out/wardenctl
 
 FROM debian:12-slim
-# One package per shared library the binaries load (from ldd), and tzdata for the IANA zones of schedules.
+# The packages owning the shared libraries ldd lists for the binary (libraries of libraries included), and tzdata
+# for the IANA zones of ToolPolicy schedules.
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       libabsl20220623 libatomic1 libc-ares2 libc6 libdate-tz3 libfmt9 libgcc-s1 libgrpc++1.51 libgrpc29 \
