@@ -19,6 +19,7 @@ APT_PACKAGES=(
   libspdlog-dev libfmt-dev
   libcli11-dev
   libhowardhinnant-date-dev tzdata
+  shellcheck
 )
 # Node.js may come from elsewhere (nodesource bundles npm); only fall back to Debian's when absent.
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
