@@ -20,6 +20,13 @@ std::optional<std::string> OperatorConfig::validate() const {
       return "--lease-renew-deadline must exceed 1.2 x --lease-retry-period";
     if (leaseDuration <= renewDeadline) return "--lease-duration must exceed --lease-renew-deadline";
   }
+  if (webhookPort < 0 || webhookPort > 65535) return "--webhook-port must be between 0 and 65535";
+  if (webhookCertMode != "self" && webhookCertMode != "external") return "--webhook-cert-mode must be self or external";
+  if (webhookPort != 0 && webhookCertMode == "self" && operatorNamespace.empty())
+    return "--operator-namespace (or POD_NAMESPACE) is required for self-managed webhook certificates";
+  if (nativeSidecars != "auto" && nativeSidecars != "on" && nativeSidecars != "off")
+    return "--native-sidecars must be auto, on or off";
+  if (sidecarImage.empty()) return "--sidecar-image must not be empty";
   if (logLevel != "trace" && logLevel != "debug" && logLevel != "info" && logLevel != "warn" && logLevel != "error")
     return "--log-level must be trace, debug, info, warn or error";
   return std::nullopt;
@@ -52,6 +59,47 @@ void addOperatorOptions(CLI::App& app, OperatorConfig& c) {
       ->envname("WARDEN_ADMIN_ADDRESS")->capture_default_str();
   app.add_option("--admin-port", c.adminPort, "Port of /metrics, /healthz, /readyz (0: any free port)")
       ->envname("WARDEN_ADMIN_PORT")->capture_default_str();
+  app.add_option("--webhook-port", c.webhookPort, "HTTPS port of the admission webhooks (0: none)")
+      ->envname("WARDEN_WEBHOOK_PORT")->capture_default_str();
+  app.add_option("--webhook-address", c.webhookAddress, "Address of the admission webhooks")
+      ->envname("WARDEN_WEBHOOK_ADDRESS")->capture_default_str();
+  app.add_option("--webhook-cert-mode", c.webhookCertMode,
+                 "self: generate the serving certificate, keep it in a Secret, patch caBundle; external: read "
+                 "tls.crt/tls.key from --webhook-cert-dir (cert-manager)")
+      ->envname("WARDEN_WEBHOOK_CERT_MODE")->capture_default_str();
+  app.add_option("--webhook-cert-dir", c.webhookCertDir, "Directory of tls.crt and tls.key (external mode)")
+      ->envname("WARDEN_WEBHOOK_CERT_DIR")->capture_default_str();
+  app.add_option("--webhook-secret", c.webhookSecret, "Secret holding the self-managed webhook certificate")
+      ->envname("WARDEN_WEBHOOK_SECRET")->capture_default_str();
+  app.add_option("--webhook-service", c.webhookService, "Service in front of the webhook port (certificate names)")
+      ->envname("WARDEN_WEBHOOK_SERVICE")->capture_default_str();
+  app.add_option("--webhook-extra-host", c.webhookExtraHosts, "More DNS names or IPs for the serving certificate")
+      ->envname("WARDEN_WEBHOOK_EXTRA_HOSTS")->delimiter(',');
+  app.add_option("--operator-namespace", c.operatorNamespace, "The operator's namespace")
+      ->envname("POD_NAMESPACE");
+  app.add_option("--mutating-webhook-config", c.mutatingWebhookConfig,
+                 "MutatingWebhookConfiguration whose caBundle self mode keeps")
+      ->envname("WARDEN_MUTATING_WEBHOOK_CONFIG")->capture_default_str();
+  app.add_option("--validating-webhook-config", c.validatingWebhookConfig,
+                 "ValidatingWebhookConfiguration whose caBundle self mode keeps")
+      ->envname("WARDEN_VALIDATING_WEBHOOK_CONFIG")->capture_default_str();
+  app.add_option("--sidecar-image", c.sidecarImage, "Image of the injected warden-sidecar")
+      ->envname("WARDEN_SIDECAR_IMAGE")->capture_default_str();
+  app.add_option("--sidecar-image-pull-policy", c.sidecarImagePullPolicy, "Pull policy of the injected sidecar")
+      ->envname("WARDEN_SIDECAR_IMAGE_PULL_POLICY")->capture_default_str();
+  app.add_option("--native-sidecars", c.nativeSidecars,
+                 "Inject as a native sidecar (init container, restartPolicy Always): auto (API server >= 1.29), on, off")
+      ->envname("WARDEN_NATIVE_SIDECARS")->capture_default_str();
+  app.add_option("--spiffe-csi-driver", c.spiffeCsiDriver, "CSI driver of the SPIFFE Workload API volume")
+      ->envname("WARDEN_SPIFFE_CSI_DRIVER")->capture_default_str();
+  app.add_option("--sidecar-cpu-request", c.sidecarCpuRequest, "CPU request of the sidecar")
+      ->envname("WARDEN_SIDECAR_CPU_REQUEST")->capture_default_str();
+  app.add_option("--sidecar-memory-request", c.sidecarMemoryRequest, "Memory request of the sidecar")
+      ->envname("WARDEN_SIDECAR_MEMORY_REQUEST")->capture_default_str();
+  app.add_option("--sidecar-cpu-limit", c.sidecarCpuLimit, "CPU limit of the sidecar (empty: none)")
+      ->envname("WARDEN_SIDECAR_CPU_LIMIT");
+  app.add_option("--sidecar-memory-limit", c.sidecarMemoryLimit, "Memory limit of the sidecar (empty: none)")
+      ->envname("WARDEN_SIDECAR_MEMORY_LIMIT")->capture_default_str();
   app.add_option("--workers", c.workers, "Reconcile threads per controller")
       ->envname("WARDEN_WORKERS")->capture_default_str();
   addDurationOption(app, "--resync-period", "WARDEN_RESYNC_PERIOD", c.resyncPeriod,

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -30,6 +31,27 @@ struct OperatorConfig {
   // /metrics, /healthz, /readyz (plain HTTP).
   std::string adminAddress = "0.0.0.0";
   int adminPort = 8080;
+
+  // Admission webhooks (design D7; names in manifests/ and the chart): HTTPS /inject and /validate.
+  int webhookPort = 9443;                  // 0: no webhook server
+  std::string webhookAddress = "0.0.0.0";
+  std::string webhookCertMode = "self";     // self: generated and kept in a Secret; external: files (cert-manager)
+  std::string webhookCertDir = "/etc/mcp-warden/webhook-certs";  // external: tls.crt, tls.key
+  std::string webhookSecret = "mcp-warden-webhook-tls";
+  std::string webhookService = "mcp-warden-webhook";
+  std::vector<std::string> webhookExtraHosts;  // more names/IPs for the serving certificate (tests: 127.0.0.1)
+  std::string operatorNamespace;               // the operator's own namespace (POD_NAMESPACE)
+  std::string mutatingWebhookConfig = "mcp-warden-injector";
+  std::string validatingWebhookConfig = "mcp-warden-validator";
+  // The injected sidecar.
+  std::string sidecarImage = "ghcr.io/mcp-warden/warden-sidecar:0.1.0";
+  std::string sidecarImagePullPolicy = "IfNotPresent";
+  std::string nativeSidecars = "auto";  // auto (API server >= 1.29) | on | off
+  std::string spiffeCsiDriver = "csi.spiffe.io";
+  std::string sidecarCpuRequest = "50m";
+  std::string sidecarMemoryRequest = "32Mi";
+  std::string sidecarCpuLimit;
+  std::string sidecarMemoryLimit = "128Mi";
 
   int workers = 2;                                  // reconcile threads per controller
   std::chrono::milliseconds resyncPeriod{600'000};  // every cached object is reconciled again this often
