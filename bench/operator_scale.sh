@@ -73,7 +73,7 @@ published() {
 }
 
 start=$(now_ms)
-"$build/operator/warden-operator" --kubeconfig "$KUBECONFIG" --leader-elect=false --admin-address 127.0.0.1 \
+"$build/operator/warden-operator" --kubeconfig "$KUBECONFIG" --leader-elect=false --webhook-port 0 --admin-address 127.0.0.1 \
   --admin-port 0 --workers "$workers" --log-level warn > "$work/operator.log" 2>&1 &
 op_pid=$!
 count=0

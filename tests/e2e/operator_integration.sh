@@ -54,7 +54,7 @@ start_operator() {
   local name=$1 i
   "$operator" --kubeconfig "$KUBECONFIG" --lease-namespace mcp-warden-system --identity "$name" \
     --lease-duration 3s --lease-renew-deadline 2s --lease-retry-period 500ms --resync-period 2s \
-    --trust-domain cluster.local --admin-address 127.0.0.1 --admin-port 0 --log-level debug \
+    --trust-domain cluster.local --admin-address 127.0.0.1 --admin-port 0 --webhook-port 0 --log-level debug \
     > "$work/$name.log" 2>&1 &
   op_pid[$name]=$!
   for ((i = 0; i < 100; i++)); do
