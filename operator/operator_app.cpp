@@ -8,6 +8,7 @@
 #include "operator/kube/kube_config.h"
 #include "operator/kube/leader_election.h"
 #include "operator/manager/controller_manager.h"
+#include "operator/webhooks/webhook_runtime.h"
 #include "sidecar/admin/admin_server_thread.h"
 #include "sidecar/common/logging.h"
 #include "sidecar/metrics/metrics.h"
@@ -38,6 +39,7 @@ struct OperatorApp::Parts {
   std::shared_ptr<HttpKubeClient> client;
   std::unique_ptr<ControllerManager> manager;
   std::unique_ptr<LeaderElector> elector;
+  std::unique_ptr<WebhookRuntime> webhooks;
   std::unique_ptr<sidecar::AdminServerThread> admin;
 };
 
@@ -84,7 +86,13 @@ bool OperatorApp::start(std::string* error) {
     if (auto now = client.writeCount(); now > writes.value()) writes.inc(now - writes.value());
     return registry.render();
   };
-  handlers.notReadyReasons = [&manager] { return manager.notReadyReasons(); };
+  Parts* raw = parts.get();
+  handlers.notReadyReasons = [&manager, raw] {
+    auto reasons = manager.notReadyReasons();
+    if (raw->webhooks)
+      if (auto why = raw->webhooks->notReadyReason(); !why.empty()) reasons.push_back(why);
+    return reasons;
+  };
   sidecar::AdminServerOptions adminOptions;
   adminOptions.address = config_.adminAddress;
   adminOptions.port = static_cast<std::uint16_t>(config_.adminPort);
@@ -101,6 +109,23 @@ bool OperatorApp::start(std::string* error) {
                        {"identity", identity},
                        {"adminPort", parts->admin->port()}});
   parts->manager->startInformers();
+
+  if (config_.webhookPort != 0) {
+    // The API server's version decides native sidecars (1.29+) in auto mode; unknown: regular containers.
+    std::optional<ServerVersion> version;
+    ApiResult got = parts->client->getPath("/version");
+    if (got.ok()) version = parseServerVersion(got.body, &why);
+    if (!version) sidecar::logWarn("API server version unknown; injecting regular containers", {{"error", got.ok() ? why : got.error}});
+    McpServerLister lister = [&manager](const std::string& ns) {
+      return manager.reader().list(resources::mcpServers(), ns);
+    };
+    parts->webhooks = WebhookRuntime::start(config_, parts->client, version, lister, &why);
+    if (!parts->webhooks) {
+      *error = "cannot serve the admission webhooks: " + why;
+      parts->manager->stop();
+      return false;
+    }
+  }
 
   if (!config_.leaderElect) {
     leader.set(1);
@@ -144,6 +169,7 @@ void OperatorApp::stop() {
   if (!parts_) return;
   // The elector first: it stops the controllers and releases the lease for a prompt takeover.
   if (parts_->elector) parts_->elector->stop();
+  if (parts_->webhooks) parts_->webhooks->stop();
   parts_->manager->stop();
   parts_->admin->stop();
   parts_.reset();
