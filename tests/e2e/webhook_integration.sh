@@ -85,9 +85,9 @@ until_true 30 has_bundle validatingwebhookconfiguration mcp-warden-validator || 
 k get secret -n mcp-warden-system mcp-warden-webhook-tls -o jsonpath='{.data.ca\.crt}' | base64 -d > "$work/ca.crt"
 [ "$(ca_bundle mutatingwebhookconfiguration mcp-warden-injector | base64 -d)" = "$(cat "$work/ca.crt")" ] ||
   fail "the caBundle is not the Secret's CA"
-until_true 30 curl -fsS --cacert "$work/ca.crt" -o /dev/null -X POST -d '{}' "https://127.0.0.1:$port/validate" ||
-  until_true 5 sh -c "curl -sS --cacert '$work/ca.crt' -X POST -d '{}' https://127.0.0.1:$port/validate | grep -q ." ||
-  fail "the webhook does not serve the Secret's certificate"
+# TLS verified against the Secret's CA (any HTTP answer will do: '{}' is not an AdmissionReview).
+until_true 30 curl -sS -o /dev/null --cacert "$work/ca.crt" -X POST -d '{}' "https://127.0.0.1:$port/validate" ||
+  fail "the webhook does not serve a certificate from the Secret's CA"
 
 echo "== /validate: a ToolPolicy that does not compile is refused by the API server"
 k apply -f "$source_dir/examples/files-server/mcpserver.yaml" >/dev/null
