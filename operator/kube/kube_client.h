@@ -74,6 +74,10 @@ class KubeClient {
   virtual ApiResult update(const ResourceType& type, const std::string& ns, const std::string& name,
                            const nlohmann::json& object) = 0;
   virtual ApiResult remove(const ResourceType& type, const std::string& ns, const std::string& name) = 0;
+  // GET of a path outside the resource API (e.g. "/version"). Clients that cannot answer it say so.
+  virtual ApiResult getPath(const std::string& path) {
+    return ApiResult{0, nullptr, "GET " + path + " is not supported by this client"};
+  }
 };
 
 using KubeClientPtr = std::shared_ptr<KubeClient>;

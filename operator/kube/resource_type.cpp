@@ -47,5 +47,20 @@ const ResourceType& customResourceDefinitions() {
   return t;
 }
 
+const ResourceType& secrets() {
+  static const ResourceType t{"", "v1", "secrets", "Secret", true};
+  return t;
+}
+const ResourceType& mutatingWebhookConfigurations() {
+  static const ResourceType t{"admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations",
+                              "MutatingWebhookConfiguration", false};
+  return t;
+}
+const ResourceType& validatingWebhookConfigurations() {
+  static const ResourceType t{"admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations",
+                              "ValidatingWebhookConfiguration", false};
+  return t;
+}
+
 }  // namespace resources
 }  // namespace warden::op

@@ -29,6 +29,9 @@ const ResourceType& networkPolicies();
 const ResourceType& leases();
 const ResourceType& events();
 const ResourceType& customResourceDefinitions();
+const ResourceType& secrets();
+const ResourceType& mutatingWebhookConfigurations();
+const ResourceType& validatingWebhookConfigurations();
 }  // namespace resources
 
 }  // namespace warden::op

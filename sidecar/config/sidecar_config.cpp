@@ -2,28 +2,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "policy/duration.h"
+#include "sidecar/config/duration_option.h"
 
 namespace warden::sidecar {
-namespace {
-
-// A duration option: Kubernetes-style text ("10s", "1m") on the command line and in the environment.
-void durationOption(CLI::App& app, const std::string& name, const std::string& env, std::chrono::milliseconds& out,
-                    const std::string& help) {
-  app.add_option_function<std::string>(
-         name,
-         [&out, name](const std::string& text) {
-           std::string error;
-           auto d = policy::parseDuration(text, &error);
-           if (!d) throw CLI::ValidationError(name, error);
-           out = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
-         },
-         help + " (default " + std::to_string(out.count()) + "ms)")
-      ->envname(env)
-      ->type_name("DURATION");
-}
-
-}  // namespace
 
 std::optional<std::string> SidecarConfig::validate() const {
   auto validPort = [](int p) { return p > 0 && p < 65536; };
@@ -75,21 +56,21 @@ void addSidecarOptions(CLI::App& app, SidecarConfig& c) {
       ->envname("WARDEN_MAX_HEADER_BYTES")->capture_default_str();
   app.add_option("--max-connections", c.maxConnections, "Concurrent agent connections accepted")
       ->envname("WARDEN_MAX_CONNECTIONS")->capture_default_str();
-  durationOption(app, "--handshake-timeout", "WARDEN_HANDSHAKE_TIMEOUT", c.handshakeTimeout,
+  addDurationOption(app, "--handshake-timeout", "WARDEN_HANDSHAKE_TIMEOUT", c.handshakeTimeout,
                  "TLS handshake deadline");
-  durationOption(app, "--header-timeout", "WARDEN_HEADER_TIMEOUT", c.headerTimeout,
+  addDurationOption(app, "--header-timeout", "WARDEN_HEADER_TIMEOUT", c.headerTimeout,
                  "Deadline for a request's headers (slow clients are cut off)");
-  durationOption(app, "--body-timeout", "WARDEN_BODY_TIMEOUT", c.bodyTimeout, "Deadline for a request's body");
-  durationOption(app, "--idle-timeout", "WARDEN_IDLE_TIMEOUT", c.idleTimeout, "Keep-alive idle limit");
-  durationOption(app, "--upstream-connect-timeout", "WARDEN_UPSTREAM_CONNECT_TIMEOUT", c.upstreamConnectTimeout,
+  addDurationOption(app, "--body-timeout", "WARDEN_BODY_TIMEOUT", c.bodyTimeout, "Deadline for a request's body");
+  addDurationOption(app, "--idle-timeout", "WARDEN_IDLE_TIMEOUT", c.idleTimeout, "Keep-alive idle limit");
+  addDurationOption(app, "--upstream-connect-timeout", "WARDEN_UPSTREAM_CONNECT_TIMEOUT", c.upstreamConnectTimeout,
                  "Deadline for connecting to the MCP server");
-  durationOption(app, "--upstream-header-timeout", "WARDEN_UPSTREAM_HEADER_TIMEOUT", c.upstreamHeaderTimeout,
+  addDurationOption(app, "--upstream-header-timeout", "WARDEN_UPSTREAM_HEADER_TIMEOUT", c.upstreamHeaderTimeout,
                  "Deadline for the MCP server's response headers");
-  durationOption(app, "--upstream-idle-timeout", "WARDEN_UPSTREAM_IDLE_TIMEOUT", c.upstreamIdleTimeout,
+  addDurationOption(app, "--upstream-idle-timeout", "WARDEN_UPSTREAM_IDLE_TIMEOUT", c.upstreamIdleTimeout,
                  "A response stream silent this long is cut");
-  durationOption(app, "--upstream-pool-idle", "WARDEN_UPSTREAM_POOL_IDLE", c.upstreamPoolIdle,
+  addDurationOption(app, "--upstream-pool-idle", "WARDEN_UPSTREAM_POOL_IDLE", c.upstreamPoolIdle,
                  "Idle upstream connections are closed after this (keep below the server's keep-alive timeout)");
-  durationOption(app, "--file-reload-poll", "WARDEN_FILE_RELOAD_POLL", c.fileReloadPoll,
+  addDurationOption(app, "--file-reload-poll", "WARDEN_FILE_RELOAD_POLL", c.fileReloadPoll,
                  "Safety-net re-read interval of watched files (inotify does the real work)");
   app.add_option("--threads", c.threads, "I/O threads")->envname("WARDEN_THREADS")->capture_default_str();
   app.add_option("--log-level", c.logLevel, "trace, debug, info, warn, error")
