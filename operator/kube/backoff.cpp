@@ -7,7 +7,9 @@ namespace warden::op {
 
 Backoff::Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max, std::uint64_t seed)
     : initial_(initial), max_(max), ceiling_(initial), random_(seed) {
-  if (initial <= std::chrono::milliseconds::zero()) throw std::invalid_argument("backoff: initial delay must be positive");
+  if (initial <= std::chrono::milliseconds::zero()) {
+    throw std::invalid_argument("backoff: initial delay must be positive");
+  }
   if (max < initial) throw std::invalid_argument("backoff: maximum delay must not be shorter than the initial delay");
 }
 

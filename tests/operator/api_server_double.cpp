@@ -193,8 +193,12 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b);
 }
 
-bool isKeyChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' || c == '_' || c == '/'; }
-bool isValueChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' || c == '_'; }
+bool isKeyChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' || c == '_' || c == '/';
+}
+bool isValueChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' || c == '_';
+}
 bool validKey(const std::string& k) { return !k.empty() && std::all_of(k.begin(), k.end(), isKeyChar); }
 bool validValue(const std::string& v) { return std::all_of(v.begin(), v.end(), isValueChar); }
 
@@ -366,7 +370,9 @@ std::map<FieldPath, json> fieldsOf(const json& object, bool statusScope, bool st
         }
       }
       for (const char* whole : {"ownerReferences", "finalizers"}) {
-        if (auto w = value.find(whole); w != value.end() && !w->is_null()) fields.emplace(FieldPath{"metadata", whole}, *w);
+        if (auto w = value.find(whole); w != value.end() && !w->is_null()) {
+          fields.emplace(FieldPath{"metadata", whole}, *w);
+        }
       }
       continue;
     }
@@ -458,7 +464,9 @@ ManagerEntry& entryFor(std::vector<ManagerEntry>& owners, const std::string& man
 std::string printedManager(const ManagerEntry& entry, const ResourceType& type) {
   std::string out = "\"" + entry.manager + "\"";
   if (!entry.subresource.empty()) out += " with subresource \"" + entry.subresource + "\"";
-  if (entry.operation == "Update") out += " using " + type.apiVersion() + (entry.time.empty() ? "" : " at " + entry.time);
+  if (entry.operation == "Update") {
+    out += " using " + type.apiVersion() + (entry.time.empty() ? "" : " at " + entry.time);
+  }
   return out;
 }
 
@@ -637,7 +645,8 @@ json ApiServerDouble::Core::render(const TypeState& ts, const Stored& stored) co
   return out;
 }
 
-std::string ApiServerDouble::Core::generatedName(const TypeState& ts, const std::string& ns, const std::string& prefix) {
+std::string ApiServerDouble::Core::generatedName(const TypeState& ts, const std::string& ns,
+                                                 const std::string& prefix) {
   static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
   for (;;) {
     std::uint64_t n = ++names_ * 2654435761u;
@@ -837,7 +846,9 @@ WatchResult ApiServerDouble::Core::watch(const std::string& caller, const Resour
   std::chrono::seconds timeout = options.timeoutSeconds > 0 ? std::chrono::seconds(options.timeoutSeconds)
                                                             : kDefaultWatchTimeout;
   steady_clock::duration length = timeout;
-  if (options_.maxWatchDuration > milliseconds::zero()) length = std::min(length, steady_clock::duration(options_.maxWatchDuration));
+  if (options_.maxWatchDuration > milliseconds::zero()) {
+    length = std::min(length, steady_clock::duration(options_.maxWatchDuration));
+  }
   const auto deadline = start + length;
   const bool bookmarks = options.allowBookmarks && options_.bookmarkInterval > milliseconds::zero();
   auto nextBookmark = bookmarks ? start + options_.bookmarkInterval : steady_clock::time_point::max();
@@ -1158,8 +1169,9 @@ ApiResult ApiServerDouble::Core::apply(const std::string& caller, const Resource
           count += owner.second.size();
           lines.push_back("conflicts with " + printed + ":");
           for (const FieldPath& path : owner.second) {
-            causes.push_back(
-                {{"reason", "FieldManagerConflict"}, {"message", "conflict with " + printed}, {"field", describe(path)}});
+            causes.push_back({{"reason", "FieldManagerConflict"},
+                              {"message", "conflict with " + printed},
+                              {"field", describe(path)}});
             lines.push_back("- " + describe(path));
           }
         }

@@ -100,7 +100,9 @@ WatchOptions from(const std::string& resourceVersion) {
 
 std::vector<std::string> names(const json& list) {
   std::vector<std::string> out;
-  for (const json& item : list.value("items", json::array())) out.push_back(item["metadata"]["name"].get<std::string>());
+  for (const json& item : list.value("items", json::array())) {
+    out.push_back(item["metadata"]["name"].get<std::string>());
+  }
   return out;
 }
 
@@ -392,6 +394,19 @@ TEST_F(ApiServerDoubleTest, WatchFromTheCurrentVersionSeesOnlyNewChanges) {
   EXPECT_EQ(w.events[0].object["metadata"]["name"], "new");
 }
 
+TEST_F(ApiServerDoubleTest, WatchFromAFutureVersionWaitsForIt) {
+  const std::string future = std::to_string(std::stoull(api_.resourceVersion()) + 2);
+  auto watched = std::async(std::launch::async, [&] { return watchFor(api_, cm_, "tools", from(future), 1); });
+  ASSERT_TRUE(api_.waitForOpenWatches(1, 5000ms));
+  ASSERT_EQ(api_.create(cm_, "tools", configMap("tools", "x")).status, 201);
+  ASSERT_EQ(api_.create(cm_, "tools", configMap("tools", "y")).status, 201);
+  ASSERT_EQ(rvOf(api_.peek(cm_, "tools", "y").value()), future);
+  ASSERT_EQ(api_.create(cm_, "tools", configMap("tools", "z")).status, 201);
+  Watched w = watched.get();
+  ASSERT_EQ(w.events.size(), 1u);
+  EXPECT_EQ(w.events[0].object["metadata"]["name"], "z") << "only changes after the version asked for";
+}
+
 TEST_F(ApiServerDoubleTest, WatchFromNoVersionStartsWithAnAddedForEveryObject) {
   ASSERT_EQ(api_.create(cm_, "tools", configMap("tools", "b")).status, 201);
   ASSERT_EQ(api_.create(cm_, "tools", configMap("tools", "a")).status, 201);
@@ -660,7 +675,8 @@ TEST_F(ApiServerDoubleTest, ListIsSortedFilteredAndVersioned) {
 }
 
 TEST_F(ApiServerDoubleTest, LabelAndFieldSelectors) {
-  ASSERT_EQ(api_.create(cm_, "tools", configMap("tools", "files", {}, {{"app", "files"}, {"tier", "web"}})).status, 201);
+  ASSERT_EQ(api_.create(cm_, "tools", configMap("tools", "files", {}, {{"app", "files"}, {"tier", "web"}})).status,
+            201);
   ASSERT_EQ(api_.create(cm_, "tools", configMap("tools", "db", {}, {{"app", "db"}, {"tier", "db"}})).status, 201);
   ASSERT_EQ(api_.create(cm_, "tools", configMap("tools", "plain")).status, 201);
 
@@ -697,7 +713,8 @@ TEST_F(ApiServerDoubleTest, LabelAndFieldSelectors) {
 // ---- Server-side apply ----
 
 TEST_F(ApiServerDoubleTest, ApplyCreatesAndRecordsOwnership) {
-  ApiResult created = api_.apply(servers_, "tools", "s", server("s", {{"port", 8080}, {"image", "x"}}), "warden", false);
+  ApiResult created =
+      api_.apply(servers_, "tools", "s", server("s", {{"port", 8080}, {"image", "x"}}), "warden", false);
   ASSERT_EQ(created.status, 201) << created.error;
   EXPECT_EQ(created.body["metadata"]["generation"], 1);
   EXPECT_FALSE(created.body["metadata"]["uid"].get<std::string>().empty());
@@ -716,7 +733,8 @@ TEST_F(ApiServerDoubleTest, ApplyCreatesAndRecordsOwnership) {
 }
 
 TEST_F(ApiServerDoubleTest, ApplyConflictsWithAnotherManagersField) {
-  ASSERT_EQ(api_.apply(servers_, "tools", "s", server("s", {{"port", 1}, {"image", "x"}}), "warden", false).status, 201);
+  ASSERT_EQ(api_.apply(servers_, "tools", "s", server("s", {{"port", 1}, {"image", "x"}}), "warden", false).status,
+            201);
   const std::string version = api_.resourceVersion();
 
   ApiResult conflict = api_.apply(servers_, "tools", "s", server("s", {{"port", 2}}), "kubectl", false);
@@ -750,7 +768,8 @@ TEST_F(ApiServerDoubleTest, ApplyConflictsWithAnotherManagersField) {
 }
 
 TEST_F(ApiServerDoubleTest, ApplyListsEveryConflict) {
-  ASSERT_EQ(api_.apply(servers_, "tools", "s", server("s", {{"port", 1}, {"image", "x"}}), "warden", false).status, 201);
+  ASSERT_EQ(api_.apply(servers_, "tools", "s", server("s", {{"port", 1}, {"image", "x"}}), "warden", false).status,
+            201);
   ApiResult conflict = api_.apply(servers_, "tools", "s", server("s", {{"port", 2}, {"image", "y"}}), "kubectl", false);
   EXPECT_EQ(conflict.status, 409);
   EXPECT_EQ(conflict.body["message"],
@@ -785,6 +804,23 @@ TEST_F(ApiServerDoubleTest, ApplyRemovesFieldsTheManagerNoLongerApplies) {
   EXPECT_FALSE(noLabels.body["metadata"].contains("labels")) << "an emptied label map is omitted";
 }
 
+TEST_F(ApiServerDoubleTest, StatusManagersAreNamedWithTheirSubresource) {
+  ASSERT_EQ(api_.apply(servers_, "tools", "s", server("s", {{"port", 1}}), "warden", false).status, 201);
+  json status = server("s", nullptr);
+  status["status"] = {{"phase", "Ready"}};
+  ASSERT_EQ(api_.applyStatus(servers_, "tools", "s", status, "warden-status", false).status, 200);
+  status["status"]["phase"] = "Failed";
+  ApiResult conflict = api_.applyStatus(servers_, "tools", "s", status, "intruder", false);
+  EXPECT_EQ(conflict.status, 409);
+  EXPECT_EQ(conflict.body["message"],
+            "Apply failed with 1 conflict: conflict with \"warden-status\" with subresource \"status\": .status.phase");
+  ApiResult forced = api_.applyStatus(servers_, "tools", "s", status, "intruder", true);
+  ASSERT_EQ(forced.status, 200);
+  EXPECT_EQ(forced.body["status"]["phase"], "Failed");
+  EXPECT_TRUE(owns(forced.body, "intruder", {"status", "phase"}, "status"));
+  EXPECT_FALSE(owns(forced.body, "warden-status", {"status", "phase"}, "status"));
+}
+
 TEST_F(ApiServerDoubleTest, ApplyConflictsWithFieldsSetByUpdates) {
   KubeClientPtr kubectl = api_.connection("kubectl-edit");
   ApiResult created = kubectl->create(cm_, "tools", configMap("tools", "a", {{"k", "1"}}));
@@ -794,7 +830,8 @@ TEST_F(ApiServerDoubleTest, ApplyConflictsWithFieldsSetByUpdates) {
   EXPECT_EQ(conflict.status, 409);
   // An Update manager is named with its API version and the time of its write, as the real server does.
   const std::string message = conflict.body["message"];
-  EXPECT_THAT(message, ::testing::StartsWith("Apply failed with 1 conflict: conflict with \"kubectl-edit\" using v1 at "));
+  EXPECT_THAT(message,
+              ::testing::StartsWith("Apply failed with 1 conflict: conflict with \"kubectl-edit\" using v1 at "));
   EXPECT_THAT(message, ::testing::EndsWith(": .data.k"));
   EXPECT_THAT(conflict.body["details"]["causes"][0]["message"].get<std::string>(),
               ::testing::StartsWith("conflict with \"kubectl-edit\" using v1 at "));

@@ -65,7 +65,9 @@ class Recorder {
   // "Added tools/a", in order.
   std::vector<std::string> described() const {
     std::vector<std::string> out;
-    for (const InformerEvent& event : events()) out.push_back(std::string(typeName(event.type)) + " " + objectKey(event.object));
+    for (const InformerEvent& event : events()) {
+      out.push_back(std::string(typeName(event.type)) + " " + objectKey(event.object));
+    }
     return out;
   }
   std::size_t size() const {
@@ -298,7 +300,9 @@ void relistsAfterGone(GoneStyle style) {
   doubleOptions.goneStyle = style;
   auto api = std::make_shared<ApiServerDouble>(doubleOptions);
   const ResourceType& cm = resources::configMaps();
-  for (const char* name : {"a", "b", "c"}) ASSERT_EQ(api->create(cm, "tools", configMap("tools", name, {{"k", "1"}})).status, 201);
+  for (const char* name : {"a", "b", "c"}) {
+    ASSERT_EQ(api->create(cm, "tools", configMap("tools", name, {{"k", "1"}})).status, 201);
+  }
 
   InformerOptions options;
   options.initialBackoff = 10ms;
@@ -343,7 +347,9 @@ void relistsAfterGone(GoneStyle style) {
   EXPECT_EQ(recorder.described().back(), "Added tools/e");
 }
 
-TEST(InformerGoneTest, RelistsOnAnExpiredErrorEventAndReportsTheDifferences) { relistsAfterGone(GoneStyle::ErrorEvent); }
+TEST(InformerGoneTest, RelistsOnAnExpiredErrorEventAndReportsTheDifferences) {
+  relistsAfterGone(GoneStyle::ErrorEvent);
+}
 
 TEST(InformerGoneTest, RelistsOnA410AnswerAndReportsTheDifferences) { relistsAfterGone(GoneStyle::HttpStatus); }
 

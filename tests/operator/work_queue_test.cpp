@@ -30,7 +30,8 @@ class ManualClock {
 
  private:
   // Far from zero so that "now - delay" never goes below the epoch.
-  std::atomic<steady_clock::rep> ticks_{std::chrono::duration_cast<steady_clock::duration>(std::chrono::hours(1)).count()};
+  std::atomic<steady_clock::rep> ticks_{
+      std::chrono::duration_cast<steady_clock::duration>(std::chrono::hours(1)).count()};
 };
 
 std::vector<std::string> drain(WorkQueue& queue) {
@@ -134,7 +135,9 @@ TEST(WorkQueueTest, NoKeyIsProcessedByTwoWorkersAtOnce) {
   for (int i = 0; i < 2000; ++i) queue.add("key-" + std::to_string(i % 3));
   // Every key is eventually processed after its last add; then the queue runs dry.
   const auto deadline = steady_clock::now() + 10s;
-  while (steady_clock::now() < deadline && (queue.depth() > 0 || processed.load() < 3)) std::this_thread::sleep_for(1ms);
+  while (steady_clock::now() < deadline && (queue.depth() > 0 || processed.load() < 3)) {
+    std::this_thread::sleep_for(1ms);
+  }
   queue.shutDown();
   for (auto& worker : workers) worker.join();
   EXPECT_FALSE(overlap.load());
