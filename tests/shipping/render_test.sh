@@ -49,6 +49,9 @@ for a in --trust-domain=cluster.local --leader-elect=true --lease-name=mcp-warde
   --sidecar-cpu-request=50m --sidecar-memory-request=32Mi --sidecar-memory-limit=128Mi; do
   expect_contains "Deployment: arg $a" "$args" "\"$a\""
 done
+expect_contains "Deployment: no CPU limit for the sidecar, as an argument of its own" "$args" '"--sidecar-cpu-limit",""'
+# CLI11 reads a bare `--flag=` as a flag still waiting for its value: it would swallow the next argument.
+expect_not_contains "Deployment: no flag ends in an empty =" "$args" '=",'
 expect_eq "Deployment: image" "$(field "$k" Deployment $op '{.spec.template.spec.containers[0].image}')" \
   ghcr.io/mcp-warden/warden-operator:0.1.0
 expect_eq "Deployment: POD_NAMESPACE from the downward API" \
@@ -212,6 +215,13 @@ for a in --webhook-cert-mode=external --webhook-cert-dir=/etc/mcp-warden/webhook
   expect_contains "non-default: arg $a" "$cargs" "\"$a\""
 done
 expect_not_contains "cert-manager: no --webhook-secret (the operator does not write it)" "$cargs" --webhook-secret
+expect_not_contains "non-default: no flag ends in an empty =" "$cargs" '=",'
+expect_contains "defaults: no CPU limit for the sidecar, as an argument of its own" \
+  "$(field "$d" Deployment $op '{.spec.template.spec.containers[0].args}')" '"--sidecar-cpu-limit",""'
+expect_not_contains "defaults: no flag ends in an empty =" "$(field "$d" Deployment $op '{.spec.template.spec.containers[0].args}')" '=",'
+expect_contains "an empty memory limit is an argument of its own" \
+  "$("$HELM" template w "$chart" --set sidecar.resources.limits.memory= | "$KUBECTL" label --local -f - \
+    mcpwarden.io/shipping-test=1 -o 'jsonpath={.spec.template.spec.containers[0].args}')" '"--sidecar-memory-limit",""'
 expect_eq "non-default: 3 replicas" "$(field "$c" Deployment $op '{.spec.replicas}')" 3
 expect_eq "non-default: operator image" "$(field "$c" Deployment $op '{.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].imagePullPolicy}')" \
   "registry.example/warden/operator:1.2.3-test Always"

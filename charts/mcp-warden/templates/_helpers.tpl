@@ -49,6 +49,18 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- if kindIs "invalid" . -}}{{- else if kindIs "string" . -}}{{ . }}{{- else -}}{{ . | toString }}{{- end -}}
 {{- end -}}
 
+{{/* One argument for a quantity flag: --name=value, or, for "" (none), --name "" as two arguments: CLI11 reads a
+bare `--name=` as a flag still waiting for its value and takes the next argument. */}}
+{{- define "mcp-warden.quantityFlag" -}}
+{{- $v := include "mcp-warden.quantity" .value -}}
+{{- if $v -}}
+- --{{ .name }}={{ $v }}
+{{- else -}}
+- --{{ .name }}
+- ""
+{{- end -}}
+{{- end -}}
+
 {{/* policy/v1 PodDisruptionBudget from Kubernetes 1.21; policy/v1beta1 before (removed in 1.25). */}}
 {{- define "mcp-warden.pdbApiVersion" -}}
 {{- if semverCompare ">=1.21-0" .Capabilities.KubeVersion.Version -}}policy/v1{{- else -}}policy/v1beta1{{- end -}}
