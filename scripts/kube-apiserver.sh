@@ -546,7 +546,9 @@ discovery_complete() {
 start_apiserver() {
   local dir=$1 rc extra=()
   read -r -a extra <<< "${KUBE_APISERVER_EXTRA_ARGS:-}"
-  # One flag per line; --secure-port is added at launch so a restart can keep it.
+  # One flag per line; --secure-port is added at launch so a restart can keep it. --enable-aggregator-routing:
+  # webhooks and aggregated APIs behind a Service are dialled through its Endpoints (none here) instead of its
+  # cluster IP, which on a build machine could route off the host.
   printf '%s\n' \
     --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 \
@@ -564,6 +566,7 @@ start_apiserver() {
     --etcd-compaction-interval 0 \
     --endpoint-reconciler-type none \
     --profiling=false \
+    --enable-aggregator-routing=true \
     "${extra[@]}" > "$dir/apiserver.args"
   : > "$dir/kube-apiserver.log"
   for _ in 1 2 3; do
