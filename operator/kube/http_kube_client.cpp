@@ -589,6 +589,17 @@ ApiResult HttpKubeClient::remove(const ResourceType& type, const std::string& ns
   }
 }
 
+ApiResult HttpKubeClient::getPath(const std::string& path) {
+  try {
+    // Only absolute paths without a query: what discovery and /version need, nothing a caller could smuggle.
+    if (path.empty() || path[0] != '/' || path.find_first_of("?#%") != std::string::npos || path.find("..") != std::string::npos)
+      return refused("refusing to GET " + path);
+    return impl_->send(Request{http::methods::GET, path, std::nullopt, "", false});
+  } catch (const std::exception& e) {
+    return refused(std::string("get failed: ") + e.what());
+  }
+}
+
 std::uint64_t HttpKubeClient::writeCount() const { return impl_->writes.load(std::memory_order_relaxed); }
 const std::string& HttpKubeClient::server() const { return impl_->config.server; }
 const std::string& HttpKubeClient::configSource() const { return impl_->config.source; }

@@ -61,6 +61,7 @@ class HttpKubeClient final : public KubeClient {
   ApiResult remove(const ResourceType& type, const std::string& ns, const std::string& name) override;
 
   // Write requests sent (create, update, remove, apply, applyStatus), whatever their outcome; for metrics.
+  ApiResult getPath(const std::string& path) override;
   std::uint64_t writeCount() const;
   // The server URL and where the configuration came from (never a credential), for logs.
   const std::string& server() const;
