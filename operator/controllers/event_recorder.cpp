@@ -102,7 +102,8 @@ EventRecorder::Result EventRecorder::record(const json& regarding, EventType typ
   const json& metadata = objectField(regarding, "metadata");
   std::string identity = stringField(metadata, "uid");
   if (identity.empty()) {
-    identity = stringField(regarding, "kind") + "/" + stringField(metadata, "namespace") + "/" + stringField(metadata, "name");
+    identity =
+        stringField(regarding, "kind") + "/" + stringField(metadata, "namespace") + "/" + stringField(metadata, "name");
   }
   Key key{std::move(identity), std::string(reason), std::string(note)};
 

@@ -233,8 +233,9 @@ void McpServerReconciler::applyChildren(Pass& pass) {
       const json intent = desiredConfigMap(server, pass.live, bundle);
       if (applyWouldChange(resources::configMaps(), intent, pass.liveConfigMap)) {
         if (!apply(pass, resources::configMaps(), intent)) return;
-        const std::string before =
-            pass.liveConfigMap ? stringField(objectField(*pass.liveConfigMap, "data"), kPolicyVersionKey) : std::string();
+        const std::string before = pass.liveConfigMap
+                                       ? stringField(objectField(*pass.liveConfigMap, "data"), kPolicyVersionKey)
+                                       : std::string();
         if (before != bundle.policyVersion) {
           event(pass, EventType::Normal, reason::kPolicyPublished,
                 "published policy version " + bundle.policyVersion + " in ConfigMap " + configMapName + " (" +
@@ -338,7 +339,8 @@ void McpServerReconciler::writeStatus(Pass& pass) {
     const auto r = client_->applyStatus(resources::mcpServers(), pass.key.ns, pass.key.name, intent,
                                         options_.fieldManager, true);
     if (!r.ok()) {
-      pass.result.error = describeApiFailure("applying the status of MCPServer " + makeKey(pass.key.ns, pass.key.name), r);
+      pass.result.error =
+          describeApiFailure("applying the status of MCPServer " + makeKey(pass.key.ns, pass.key.name), r);
       return;
     }
     ++pass.result.writes;

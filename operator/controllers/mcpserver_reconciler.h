@@ -25,8 +25,9 @@
 //   Warning event.
 // - A Service selects by labels only: with matchExpressions besides matchLabels the Service uses matchLabels and
 //   ServiceReady is True with reason SelectorSimplified; with matchExpressions only no Service is made, and one
-//   of ours from an earlier selector is deleted (ServiceReady False, SelectorNotExpressible); a server name that is not a DNS-1035 label gives ServiceReady
-//   False (InvalidServiceName). The NetworkPolicy always uses the full selector.
+//   of ours from an earlier selector is deleted (ServiceReady False, SelectorNotExpressible); a server name that
+//   is not a DNS-1035 label gives ServiceReady False (InvalidServiceName). The NetworkPolicy always uses the full
+//   selector.
 // - Events only on transitions (compared with the status found): PolicyPublished (Normal, with the version) when
 //   the ConfigMap gets a new version; InvalidPolicy, InvalidSpec, ServiceConflict, ConfigMapConflict,
 //   NetworkPolicyConflict (Warning) when the condition takes that reason or its message changes, once per reason

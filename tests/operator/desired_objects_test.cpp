@@ -72,22 +72,21 @@ TEST(DesiredObjectsTest, NetworkPolicyAdmitsOnlyTheSidecarPorts) {
                                                   {{"key", "canary"}, {"operator", "DoesNotExist"}}};
   const auto server = decodeServer(live);
   const json np = desiredNetworkPolicy(server, live);
-  EXPECT_EQ(np, json({{"apiVersion", "networking.k8s.io/v1"},
-                      {"kind", "NetworkPolicy"},
-                      {"metadata",
-                       {{"name", "files-warden"},
-                        {"namespace", "tools"},
-                        {"labels", kLabels},
-                        {"ownerReferences", {kOwnerRef}}}},
-                      {"spec",
-                       {{"podSelector",
-                         {{"matchLabels", {{"app", "files-mcp"}}},
-                          {"matchExpressions",
-                           {{{"key", "tier"}, {"operator", "In"}, {"values", {"mcp"}}},
-                            {{"key", "canary"}, {"operator", "DoesNotExist"}}}}}},
-                        {"policyTypes", {"Ingress"}},
-                        {"ingress",
-                         {{{"ports", {{{"protocol", "TCP"}, {"port", 9443}}, {{"protocol", "TCP"}, {"port", 9191}}}}}}}}}}));
+  EXPECT_EQ(
+      np,
+      json({{"apiVersion", "networking.k8s.io/v1"},
+            {"kind", "NetworkPolicy"},
+            {"metadata",
+             {{"name", "files-warden"}, {"namespace", "tools"}, {"labels", kLabels}, {"ownerReferences", {kOwnerRef}}}},
+            {"spec",
+             {{"podSelector",
+               {{"matchLabels", {{"app", "files-mcp"}}},
+                {"matchExpressions",
+                 {{{"key", "tier"}, {"operator", "In"}, {"values", {"mcp"}}},
+                  {{"key", "canary"}, {"operator", "DoesNotExist"}}}}}},
+              {"policyTypes", {"Ingress"}},
+              {"ingress",
+               {{{"ports", {{{"protocol", "TCP"}, {"port", 9443}}, {{"protocol", "TCP"}, {"port", 9191}}}}}}}}}}));
   // The upstream port is not among the admitted ones.
   EXPECT_EQ(np.dump().find("3001"), std::string::npos);
 }
@@ -176,7 +175,8 @@ TEST(AppliedFieldsMatchTest, ServerDefaultsAndExtraFieldsDoNotCount) {
 TEST(AppliedFieldsMatchTest, DefaultedPortFieldsDoNotCount) {
   // An intent that leaves protocol and targetPort to the server still matches what the server filled in.
   const json intent = {{"spec", {{"ports", {{{"name", "mcp"}, {"port", 8443}}}}}}};
-  const json live = {{"spec", {{"ports", {{{"name", "mcp"}, {"port", 8443}, {"protocol", "TCP"}, {"targetPort", 8443}}}}}}};
+  const json live = {
+      {"spec", {{"ports", {{{"name", "mcp"}, {"port", 8443}, {"protocol", "TCP"}, {"targetPort", 8443}}}}}}};
   EXPECT_TRUE(appliedFieldsMatch(intent, live));
 }
 

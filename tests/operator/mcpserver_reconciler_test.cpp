@@ -91,7 +91,8 @@ class McpServerReconcilerTest : public ::testing::Test {
   // "verb plural/name" of the writes of the last reconcile.
   std::vector<std::string> writeSummary() {
     std::vector<std::string> out;
-    for (const auto& c : client_->writes()) out.push_back(c.verb + " " + c.plural + "/" + (c.verb == "create" ? "" : c.name));
+    for (const auto& c : client_->writes())
+      out.push_back(c.verb + " " + c.plural + "/" + (c.verb == "create" ? "" : c.name));
     return out;
   }
 
@@ -420,6 +421,10 @@ TEST_F(McpServerReconcilerTest, MatchExpressionsSimplifyTheServiceSelector) {
   EXPECT_EQ(writeSummary(), (std::vector<std::string>{"remove services/files", "apply networkpolicies/files-warden",
                                                       "applyStatus mcpservers/files"}));
   EXPECT_TRUE(conditionHas(serverStatus()["conditions"], "ServiceReady", "False", "SelectorNotExpressible"));
+  json np = get(resources::networkPolicies(), "files-warden");
+  EXPECT_FALSE(np["spec"]["podSelector"].contains("matchLabels"))
+      << "the labels the operator applied before are left out of the apply, so the API server removes them";
+  EXPECT_EQ(np["spec"]["podSelector"]["matchExpressions"][0]["key"], "tier");
   EXPECT_EQ(serverStatus()["observedGeneration"], 2);
   EXPECT_EQ(reconcile().writes, 0);
 
