@@ -187,7 +187,8 @@ TEST(AdmissionHandlersTest, ValidatesPolicies) {
   EXPECT_EQ(response.at("status").at("code"), 422);
   EXPECT_EQ(response.at("status").at("message"),
             "ToolPolicy \"typo\" in namespace \"tools\" is invalid (1 error): spec.rules[0].when[0].op: unknown "
-            "operator \"Matchs\"");
+            "operator \"Matchs\" (expected one of: PathUnder, Equals, In, Prefix, Matches, NotMatches, LessThan, "
+            "GreaterThan, Exists, ContainsSecret, ContainsPII, ContainsInjection)");
   EXPECT_NE(reply.summary.find(": denied, "), std::string::npos);
 
   auto fixed = policy;

@@ -95,7 +95,9 @@ TEST(PolicyValidatorTest, ReportsEveryError) {
   EXPECT_FALSE(response.allowed);
   EXPECT_EQ(response.message,
             "ToolPolicy \"two-problems\" in namespace \"tools\" is invalid (2 errors): spec.rules[0].when[0].op: "
-            "unknown operator \"Matchs\"; spec.rules[1].effect: unknown effect \"Permit\"");
+            "unknown operator \"Matchs\" (expected one of: PathUnder, Equals, In, Prefix, Matches, NotMatches, "
+            "LessThan, GreaterThan, Exists, ContainsSecret, ContainsPII, ContainsInjection); spec.rules[1].effect: "
+            "unknown effect \"Permit\" (expected one of: Allow, Deny, Review)");
 }
 
 TEST(PolicyValidatorTest, SemanticErrorsBeyondTheSchema) {
