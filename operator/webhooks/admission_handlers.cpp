@@ -41,10 +41,21 @@ AdmissionResponse denial(const std::string& uid, int code, std::string message) 
   return r;
 }
 
+// A request field in a log line: anyone who reaches the port can send one, so control bytes (which could forge
+// log lines) are replaced and the length is bounded.
+std::string forLog(std::string_view text) {
+  std::string out(text.substr(0, 256));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return out;
+}
+
 std::string describeRequest(const std::string& endpoint, const AdmissionRequest& request) {
-  std::string out = endpoint + " uid=" + request.uid + " " + request.operation + " " + request.kind.kind + " ";
-  if (!request.namespace_.empty()) out += request.namespace_ + "/";
-  out += request.name.empty() ? "<generated>" : request.name;
+  std::string out = endpoint + " uid=" + forLog(request.uid) + " " + request.operation + " " +
+                    forLog(request.kind.kind) + " ";
+  if (!request.namespace_.empty()) out += forLog(request.namespace_) + "/";
+  out += request.name.empty() ? "<generated>" : forLog(request.name);
   if (!request.userName.empty()) out += " by " + policy::quoteForMessage(request.userName, 128);
   return out;
 }
@@ -74,7 +85,8 @@ Envelope readEnvelope(std::string_view body, const std::string& endpoint) {
     if (review.uid.empty()) {
       out.reply = statusReply(400, endpoint, message);
     } else {
-      out.reply = reviewReply(denial(review.uid, 400, message), endpoint + " uid=" + review.uid + ": " + message);
+      out.reply =
+          reviewReply(denial(review.uid, 400, message), endpoint + " uid=" + forLog(review.uid) + ": " + message);
     }
     return out;
   }
@@ -108,9 +120,10 @@ AdmissionHttpReply AdmissionHandlers::inject(std::string_view body) const noexce
     const std::string what = describeRequest(endpoint, request);
     const auto& kind = request.kind;
     if (!kind.group.empty() || kind.kind != "Pod") {
-      return reviewReply(denial(uid, 400, "the mcp-warden injector handles pods, not " +
-                                              policy::quoteForMessage(kind.group + "/" + kind.version + " " + kind.kind) +
-                                              ": the MutatingWebhookConfiguration's rules are wrong"),
+      return reviewReply(denial(uid, 400,
+                                "the mcp-warden injector handles pods, not " +
+                                    policy::quoteForMessage(kind.group + "/" + kind.version + " " + kind.kind) +
+                                    ": the MutatingWebhookConfiguration's rules are wrong"),
                          what + ": denied, not a pod");
     }
     if (request.operation != "CREATE" || !request.subResource.empty()) {
@@ -148,7 +161,7 @@ AdmissionHttpReply AdmissionHandlers::inject(std::string_view body) const noexce
     // Fail closed: the pod is not admitted without its sidecar (failurePolicy Fail does the same on a 500).
     const std::string message = std::string("internal error while injecting the warden sidecar: ") + e.what();
     if (uid.empty()) return statusReply(500, endpoint, message);
-    return reviewReply(denial(uid, 500, message), endpoint + " uid=" + uid + ": " + message);
+    return reviewReply(denial(uid, 500, message), endpoint + " uid=" + forLog(uid) + ": " + message);
   } catch (...) {
     return statusReply(500, endpoint, "internal error while injecting the warden sidecar");
   }
@@ -168,7 +181,7 @@ AdmissionHttpReply AdmissionHandlers::validate(std::string_view body) const noex
   } catch (const std::exception& e) {
     const std::string message = std::string("internal error while validating: ") + e.what();
     if (uid.empty()) return statusReply(500, endpoint, message);
-    return reviewReply(denial(uid, 500, message), endpoint + " uid=" + uid + ": " + message);
+    return reviewReply(denial(uid, 500, message), endpoint + " uid=" + forLog(uid) + ": " + message);
   } catch (...) {
     return statusReply(500, endpoint, "internal error while validating");
   }

@@ -25,7 +25,8 @@ bool isQuantity(std::string_view text) {
     if (!digits()) return false;
   }
   const std::string_view suffix = text.substr(i);
-  static const std::string_view kSuffixes[] = {"", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
+  static const std::string_view kSuffixes[] = {"",  "m",  "k",  "M",  "G",  "T",  "P",
+                                               "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
   if (std::find(std::begin(kSuffixes), std::end(kSuffixes), suffix) != std::end(kSuffixes)) return true;
   if (suffix.front() != 'e' && suffix.front() != 'E') return false;
   ++i;

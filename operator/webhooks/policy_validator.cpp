@@ -41,7 +41,8 @@ void fillIdentity(json& object, const AdmissionRequest& request) {
   if (md == object.end() || !md->is_object()) return;  // the decoder reports it
   auto fill = [&](const char* key, const std::string& value) {
     auto it = md->find(key);
-    if (!value.empty() && (it == md->end() || it->is_null() || (it->is_string() && it->get_ref<const std::string&>().empty()))) {
+    if (!value.empty() &&
+        (it == md->end() || it->is_null() || (it->is_string() && it->get_ref<const std::string&>().empty()))) {
       (*md)[key] = value;
     }
   };

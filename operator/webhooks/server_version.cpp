@@ -61,7 +61,8 @@ std::optional<ServerVersion> parseServerVersion(const nlohmann::json& body, std:
     auto field = [&](const char* key) {
       auto it = body.find(key);
       if (it == body.end()) return std::string("absent");
-      return it->is_string() ? policy::quoteForMessage(it->get_ref<const std::string&>(), 64) : "<" + std::string(it->type_name()) + ">";
+      return it->is_string() ? policy::quoteForMessage(it->get_ref<const std::string&>(), 64)
+                             : "<" + std::string(it->type_name()) + ">";
     };
     *error = "cannot read the API server version: major " + field("major") + ", minor " + field("minor") +
              ", gitVersion " + field("gitVersion");

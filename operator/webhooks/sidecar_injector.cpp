@@ -74,7 +74,9 @@ std::optional<std::string> readContainerList(const json& list, const std::string
     const std::string at = path + "[" + std::to_string(i) + "]";
     if (!c.is_object()) return at + ": expected an object";
     for (const char* key : {"name", "restartPolicy"}) {
-      if (const json* s = member(c, key); s != nullptr && !s->is_string()) return at + "." + key + ": expected a string";
+      if (const json* s = member(c, key); s != nullptr && !s->is_string()) {
+        return at + "." + key + ": expected a string";
+      }
     }
     if (const json* ports = member(c, "ports")) {
       if (!ports->is_array()) return at + ".ports: expected an array";
@@ -215,8 +217,8 @@ std::variant<policy::MCPServer, InjectionDecision> matchServer(const PodView& po
       return refuse(kForbidden, asks + " for MCPServer " + forMessage(name) + " (annotation " +
                                     std::string(kServerAnnotation) + "), which is invalid: " + bad->second);
     }
-    return refuse(kForbidden, asks + " but namespace " + forMessage(ns) + " has no MCPServer named " + forMessage(name) +
-                                  " (annotation " + std::string(kServerAnnotation) + ")");
+    return refuse(kForbidden, asks + " but namespace " + forMessage(ns) + " has no MCPServer named " +
+                                  forMessage(name) + " (annotation " + std::string(kServerAnnotation) + ")");
   }
   std::vector<const policy::MCPServer*> matches;
   for (const auto& s : servers.valid) {

@@ -23,7 +23,9 @@ json filesPod() {
     "spec":{"containers":[{"name":"files","image":"files:1"}]}})");
 }
 
-AdmissionHandlers handlers(McpServerLister lister = [](const std::string&) { return std::vector<json>{filesServer()}; }) {
+std::vector<json> onlyFiles(const std::string&) { return {filesServer()}; }
+
+AdmissionHandlers handlers(McpServerLister lister = onlyFiles) {
   InjectorConfig config;
   config.operatorNamespace = "mcp-warden-system";
   return AdmissionHandlers(SidecarInjector(config, ServerVersion{1, 29}), std::move(lister));
@@ -89,7 +91,8 @@ TEST(AdmissionHandlersTest, SkipsAndRefusals) {
 }
 
 TEST(AdmissionHandlersTest, ListerFailureRefusesThePod) {
-  const auto h = handlers([](const std::string&) -> std::vector<json> { throw std::runtime_error("cache not synced"); });
+  const auto h =
+      handlers([](const std::string&) -> std::vector<json> { throw std::runtime_error("cache not synced"); });
   const auto reply = h.inject(testing::admissionReview(filesPod(), "tools").dump());
   ASSERT_EQ(reply.status, 200);
   const auto response = testing::reviewResponse(reply.body);
@@ -187,7 +190,8 @@ TEST(AdmissionHandlersTest, ValidatesPolicies) {
   EXPECT_EQ(response.at("status").at("code"), 422);
   EXPECT_EQ(response.at("status").at("message"),
             "ToolPolicy \"typo\" in namespace \"tools\" is invalid (1 error): spec.rules[0].when[0].op: unknown "
-            "operator \"Matchs\"");
+            "operator \"Matchs\" (expected one of: PathUnder, Equals, In, Prefix, Matches, NotMatches, LessThan, "
+            "GreaterThan, Exists, ContainsSecret, ContainsPII, ContainsInjection)");
   EXPECT_NE(reply.summary.find(": denied, "), std::string::npos);
 
   auto fixed = policy;
@@ -196,6 +200,18 @@ TEST(AdmissionHandlersTest, ValidatesPolicies) {
       testing::admissionReview(fixed, "tools", "CREATE", "mcpwarden.io", "v1alpha1", "ToolPolicy", "toolpolicies")
           .dump());
   EXPECT_EQ(testing::reviewResponse(ok.body), json({{"uid", testing::kTestUid}, {"allowed", true}}));
+}
+
+TEST(AdmissionHandlersTest, SummaryCannotForgeLogLines) {
+  auto review = testing::admissionReview(filesPod(), "tools");
+  review["request"]["uid"] = "u1\n2026-01-01 INFO forged";
+  review["request"]["name"] = "p\r\nx";
+  const auto reply = handlers().inject(review.dump());
+  EXPECT_EQ(reply.summary.find_first_of("\r\n"), std::string::npos) << reply.summary;
+  EXPECT_NE(reply.summary.find("uid=u1?2026-01-01 INFO forged CREATE Pod tools/p??x"), std::string::npos)
+      << reply.summary;
+  // The uid itself is echoed unchanged: the API server matches it.
+  EXPECT_EQ(testing::reviewResponse(reply.body).at("uid"), "u1\n2026-01-01 INFO forged");
 }
 
 TEST(AdmissionHandlersTest, DeeplyNestedBodiesAreRefusedNotCrashed) {

@@ -9,7 +9,9 @@ namespace {
 
 using nlohmann::json;
 
-json podReview() { return testing::admissionReview({{"metadata", {{"name", "p"}}}, {"spec", json::object()}}, "tools"); }
+json podReview() {
+  return testing::admissionReview({{"metadata", {{"name", "p"}}}, {"spec", json::object()}}, "tools");
+}
 
 std::string errorOf(const json& review) {
   const auto result = parseAdmissionReview(review);

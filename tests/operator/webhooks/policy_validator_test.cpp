@@ -79,7 +79,8 @@ TEST(PolicyValidatorTest, DeniesEveryInvalidExampleWithItsFieldError) {
     EXPECT_EQ(response.code, 422) << file;
     EXPECT_NE(response.message.find(expected), std::string::npos) << file << ": " << response.message;
     const std::string prefix = object.at("kind").get<std::string>() + " \"" +
-                               object.at("metadata").at("name").get<std::string>() + "\" in namespace \"tools\" is invalid (";
+                               object.at("metadata").at("name").get<std::string>() +
+                               "\" in namespace \"tools\" is invalid (";
     EXPECT_EQ(response.message.rfind(prefix, 0), 0u) << response.message;
   }
 }
@@ -95,16 +96,19 @@ TEST(PolicyValidatorTest, ReportsEveryError) {
   EXPECT_FALSE(response.allowed);
   EXPECT_EQ(response.message,
             "ToolPolicy \"two-problems\" in namespace \"tools\" is invalid (2 errors): spec.rules[0].when[0].op: "
-            "unknown operator \"Matchs\"; spec.rules[1].effect: unknown effect \"Permit\"");
+            "unknown operator \"Matchs\" (expected one of: PathUnder, Equals, In, Prefix, Matches, NotMatches, "
+            "LessThan, GreaterThan, Exists, ContainsSecret, ContainsPII, ContainsInjection); spec.rules[1].effect: "
+            "unknown effect \"Permit\" (expected one of: Allow, Deny, Review)");
 }
 
 TEST(PolicyValidatorTest, SemanticErrorsBeyondTheSchema) {
-  // Schema-valid but does not compile: an invalid regular expression and a principal that is no SPIFFE ID.
+  // Schema-valid but does not compile: an invalid regular expression.
   const json policy = json::parse(R"({
     "apiVersion": "mcpwarden.io/v1alpha1", "kind": "ToolPolicy",
     "metadata": {"name": "regex", "namespace": "tools"},
     "spec": {"targetRef": {"name": "files"}, "rules": [
-      {"name": "a", "tools": ["q"], "effect": "Allow", "when": [{"arg": "sql", "op": "Matches", "values": ["(unclosed"]}]}]}})");
+      {"name": "a", "tools": ["q"], "effect": "Allow",
+       "when": [{"arg": "sql", "op": "Matches", "values": ["(unclosed"]}]}]}})");
   const auto response = validatePolicyObject(requestFor(policy));
   EXPECT_FALSE(response.allowed);
   EXPECT_NE(response.message.find("spec.rules[0].when[0].values[0]: invalid regular expression"), std::string::npos)
@@ -121,7 +125,8 @@ TEST(PolicyValidatorTest, TakesNamespaceAndNameFromTheRequest) {
   request = requestFor(object);
   const auto denied = validatePolicyObject(request);
   EXPECT_FALSE(denied.allowed);
-  EXPECT_NE(denied.message.find("metadata.name: \"Bad_Name\" is not a valid name"), std::string::npos) << denied.message;
+  EXPECT_NE(denied.message.find("metadata.name: \"Bad_Name\" is not a valid name"), std::string::npos)
+      << denied.message;
 }
 
 TEST(PolicyValidatorTest, AllowsDeletesSubresourcesAndObjectsBeingDeleted) {

@@ -39,7 +39,7 @@ TEST(ServerVersionTest, RefusesWhatCannotBeRead) {
   EXPECT_FALSE(parse("[]", &error));
   EXPECT_EQ(error, "the /version answer is not a JSON object");
   EXPECT_FALSE(parse("not json", &error));
-  EXPECT_EQ(error.rfind("the /version answer is not JSON: syntax error at byte 0", 0), 0u) << error;
+  EXPECT_EQ(error.rfind("the /version answer is not JSON: syntax error at byte ", 0), 0u) << error;
   EXPECT_FALSE(parse("{}"));  // no error pointer: still no crash
 }
 

@@ -30,7 +30,8 @@ json pod(json labels = {{"app", "files-mcp"}}, json annotations = {{"mcpwarden.i
           {"spec", {{"containers", {{{"name", "files"}, {"image", "files:1"}}}}}}};
 }
 
-SidecarInjector injector(NativeSidecarMode mode = NativeSidecarMode::Auto, std::optional<ServerVersion> v = ServerVersion{1, 29}) {
+SidecarInjector injector(NativeSidecarMode mode = NativeSidecarMode::Auto,
+                         std::optional<ServerVersion> v = ServerVersion{1, 29}) {
   InjectorConfig config;
   config.nativeSidecars = mode;
   config.operatorNamespace = "mcp-warden-system";
@@ -217,10 +218,11 @@ TEST(SidecarInjectorTest, RefusesWhenSeveralServersSelectThePod) {
   const auto d = injector().decide(pod(), "tools", servers);
   ASSERT_EQ(d.outcome, Outcome::Refuse);
   EXPECT_EQ(d.code, 403);
-  EXPECT_EQ(d.message,
-            "pod \"files-0\" in namespace \"tools\" asks for the warden sidecar (mcpwarden.io/inject: \"true\") but its "
-            "labels \"app=files-mcp\" match 2 MCPServers in namespace \"tools\": \"a-files\", \"b-files\"; name the "
-            "one it serves with the annotation mcpwarden.io/server");
+  EXPECT_EQ(
+      d.message,
+      "pod \"files-0\" in namespace \"tools\" asks for the warden sidecar (mcpwarden.io/inject: \"true\") but its "
+      "labels \"app=files-mcp\" match 2 MCPServers in namespace \"tools\": \"a-files\", \"b-files\"; name the "
+      "one it serves with the annotation mcpwarden.io/server");
   // The annotation settles it.
   auto named = pod({{"app", "files-mcp"}}, {{"mcpwarden.io/inject", "true"}, {"mcpwarden.io/server", "b-files"}});
   const auto chosen = injector().decide(named, "tools", servers);
@@ -343,8 +345,8 @@ TEST(SidecarInjectorTest, PatchCreatesListsWhenAbsentAndAppendsOtherwise) {
 }
 
 TEST(SidecarInjectorTest, SidecarFollowsTheContract) {
-  const std::vector<json> servers{server("files", {{"matchLabels", {{"app", "files-mcp"}}}},
-                                         {{"upstream", {{"port", 3001}, {"path", "/rpc"}}}, {"port", 9443}, {"metricsPort", 9444}})};
+  const json spec = {{"upstream", {{"port", 3001}, {"path", "/rpc"}}}, {"port", 9443}, {"metricsPort", 9444}};
+  const std::vector<json> servers{server("files", {{"matchLabels", {{"app", "files-mcp"}}}}, spec)};
   const auto d = injector().decide(pod(), "tools", servers);
   ASSERT_EQ(d.outcome, Outcome::Inject);
   const auto sidecar = injectedSidecar(d);
@@ -355,7 +357,8 @@ TEST(SidecarInjectorTest, SidecarFollowsTheContract) {
                                       "--admin-port=9444", "--policy-dir=/etc/mcp-warden/policy",
                                       "--receipts-path=/var/lib/mcp-warden/receipts/receipts.jsonl"}));
   EXPECT_EQ(sidecar.at("env"),
-            json::parse(R"([{"name":"SPIFFE_ENDPOINT_SOCKET","value":"unix:///spiffe-workload-api/spire-agent.sock"}])"));
+            json::parse(R"([{"name":"SPIFFE_ENDPOINT_SOCKET",
+                             "value":"unix:///spiffe-workload-api/spire-agent.sock"}])"));
   EXPECT_EQ(sidecar.at("ports"), json::parse(R"([{"name":"mcp","containerPort":9443,"protocol":"TCP"},
                                                  {"name":"warden-admin","containerPort":9444,"protocol":"TCP"}])"));
   EXPECT_EQ(sidecar.at("restartPolicy"), "Always");
@@ -366,7 +369,8 @@ TEST(SidecarInjectorTest, SidecarFollowsTheContract) {
   EXPECT_EQ(sidecar.at("securityContext"), json::parse(R"({"runAsNonRoot":true,"runAsUser":65532,
       "allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"]},
       "seccompProfile":{"type":"RuntimeDefault"}})"));
-  EXPECT_EQ(sidecar.at("resources"), json::parse(R"({"requests":{"cpu":"50m","memory":"32Mi"},"limits":{"memory":"128Mi"}})"));
+  EXPECT_EQ(sidecar.at("resources"),
+            json::parse(R"({"requests":{"cpu":"50m","memory":"32Mi"},"limits":{"memory":"128Mi"}})"));
   EXPECT_EQ(sidecar.at("volumeMounts"), json::parse(R"([
       {"name":"warden-policy","mountPath":"/etc/mcp-warden/policy","readOnly":true},
       {"name":"spiffe-workload-api","mountPath":"/spiffe-workload-api","readOnly":true},
