@@ -136,7 +136,8 @@ users:
 
 TEST_F(KubeconfigTest, RelativePathOfTheKubeconfigItself) {
   writeFile(dir_ / "kube/ca.crt", pki().caPem());
-  write(around("    server: https://k8s.example\n    certificate-authority: ca.crt\n", "    token: t\n"), "kube/config");
+  write(around("    server: https://k8s.example\n    certificate-authority: ca.crt\n", "    token: t\n"),
+        "kube/config");
   const fs::path previous = fs::current_path();
   fs::current_path(dir_.path());
   auto config = load("kube/config");
