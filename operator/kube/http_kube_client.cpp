@@ -29,7 +29,7 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kStopPollInterval = std::chrono::milliseconds(50);
-constexpr auto kSettleAfterCancel = std::chrono::seconds(2);
+constexpr auto kSettleAfterCancel = std::chrono::seconds(1);
 constexpr std::size_t kReadChunkBytes = 64 * 1024;
 // etcd refuses values over 1.5 MiB; an event line is the object plus a small envelope.
 constexpr std::size_t kMaxEventBytes = 16 * 1024 * 1024;
