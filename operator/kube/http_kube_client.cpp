@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
 #include <pplx/pplxtasks.h>
 
@@ -28,7 +29,7 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kStopPollInterval = std::chrono::milliseconds(50);
-constexpr auto kSettleAfterCancel = std::chrono::seconds(2);
+constexpr auto kSettleAfterCancel = std::chrono::seconds(1);
 constexpr std::size_t kReadChunkBytes = 64 * 1024;
 // etcd refuses values over 1.5 MiB; an event line is the object plus a small envelope.
 constexpr std::size_t kMaxEventBytes = 16 * 1024 * 1024;
@@ -57,11 +58,20 @@ class Completion {
 };
 
 // A Completion set when `task` has finished (value, exception or cancellation). `keepAlive` (a buffer the task
-// writes into) lives until then, even when the caller stops waiting.
+// writes into) lives until then, even when the caller stops waiting. The continuation observes the task's
+// exception: pplx kills the process (SIGTRAP) for a task whose exception nobody looked at, and a caller that
+// stopped waiting never will. The caller's get() still sees it.
 template <typename T, typename KeepAlive = std::nullptr_t>
 std::shared_ptr<Completion> whenDone(const pplx::task<T>& task, KeepAlive keepAlive = nullptr) {
   auto completion = std::make_shared<Completion>();
-  task.then([completion, keepAlive](const pplx::task<T>&) { completion->set(); });
+  task.then([completion, keepAlive](const pplx::task<T>& finished) {
+    try {
+      finished.wait();
+    } catch (...) {
+      // Reported by the caller's get(), when it still cares.
+    }
+    completion->set();
+  });
   return completion;
 }
 
@@ -208,7 +218,13 @@ struct HttpKubeClient::Impl {
     if (!token.empty()) request.headers().add(http::header_names::authorization, "Bearer " + token);
     request.headers().add(http::header_names::accept, kJsonType);
     request.headers().add(http::header_names::user_agent, options.userAgent);
-    if (r.body) request.set_body(*r.body, r.contentType);
+    if (r.body) {
+      // Bytes, not a std::string: cpprest's string body reads a char buffer through an unsigned char stream, which
+      // UBSan rightly reports.
+      std::vector<unsigned char> bytes(r.body->begin(), r.body->end());
+      const auto length = bytes.size();
+      request.set_body(concurrency::streams::bytestream::open_istream(std::move(bytes)), length, r.contentType);
+    }
     return request;
   }
 

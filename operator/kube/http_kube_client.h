@@ -15,8 +15,9 @@
 //   `stop` is polled every 50 ms; the request is then cancelled and watch() returns within about a second.
 //   lastResourceVersion is the resourceVersion of the last delivered event (bookmarks included), or the
 //   starting version when none arrived.
-// - Object names and namespaces are checked as path segments (no '/', '%', '?', '#', control bytes, "." or "..")
-//   before anything is sent.
+// - Object names and namespaces are checked as path segments (no '/', '%', '?', '#', space, control or non-ASCII
+//   bytes, "." or "..") before anything is sent, and percent-encoded where URLs need it ("system:x" stays as it
+//   is). Object requests and create for a namespaced type need a namespace.
 // - Redirects are never followed (the token must not travel to another host).
 //
 // Thread-safe: one client serves every informer, controller and the leader elector concurrently.

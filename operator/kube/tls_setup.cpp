@@ -99,9 +99,12 @@ int TlsSetup::verifyHook(X509_STORE_CTX* storeContext, void* self) {
 void TlsSetup::recordFailure(X509_STORE_CTX* storeContext) const noexcept {
   try {
     const int code = X509_STORE_CTX_get_error(storeContext);
-    if (code == X509_V_OK) {
-      // OpenSSL accepted the chain; the per-certificate callback (host name check) refused it.
-      recordText("the API server's certificate does not match its host name");
+    if (code == X509_V_OK || code == X509_V_ERR_UNSPECIFIED) {
+      // OpenSSL found no fault with the chain; the per-certificate callback refused it, and the only one installed
+      // is the host name check (OpenSSL 3 then reports "unspecified").
+      const std::string subject = subjectOf(X509_STORE_CTX_get_current_cert(storeContext));
+      recordText("it does not name the host in the server URL" +
+                 (subject.empty() ? std::string() : " (certificate " + subject + ")"));
       return;
     }
     std::string text = X509_verify_cert_error_string(code);
