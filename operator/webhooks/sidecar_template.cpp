@@ -1,5 +1,7 @@
 #include "operator/webhooks/sidecar_template.h"
 
+#include "operator/controllers/desired_objects.h"
+
 namespace warden::op {
 namespace {
 
@@ -27,10 +29,6 @@ json resources(const InjectorConfig& config) {
 }
 
 }  // namespace
-
-std::string policyConfigMapName(std::string_view serverName) {
-  return std::string(serverName) + "-warden-policy";
-}
 
 SidecarTemplate renderSidecar(const policy::MCPServer& server, const InjectorConfig& config, bool native) {
   const auto& spec = server.spec;

@@ -25,9 +25,6 @@ inline constexpr std::string_view kReceiptsMountPath = "/var/lib/mcp-warden/rece
 inline constexpr std::string_view kSpiffeEndpointSocket = "unix:///spiffe-workload-api/spire-agent.sock";
 inline constexpr int kSidecarUid = 65532;  // "nonroot" of the distroless images
 
-// The ConfigMap the operator publishes the server's policy bundle in.
-std::string policyConfigMapName(std::string_view serverName);
-
 struct SidecarTemplate {
   nlohmann::json container;  // the warden-sidecar container (restartPolicy Always when native)
   nlohmann::json volumes;    // array: warden-policy, spiffe-workload-api, warden-receipts
