@@ -38,6 +38,10 @@ json request(const json& id, const std::string& method, json params = json::obje
   return {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}};
 }
 json result(const json& id, json value) { return {{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(value)}}; }
+// A tools/call result with one text item.
+json textResult(const json& id, const std::string& text) {
+  return result(id, {{"content", json::array({{{"type", "text"}, {"text", text}}})}});
+}
 
 json toolList() {
   json tools = json::array();
@@ -197,8 +201,7 @@ TEST_F(ProxyStreamingTest, ProgressNotificationsOfAPostAnswerReachTheClientBefor
     const auto id = json::parse(req.body)["id"];
     UpstreamReply reply = sse({{milliseconds(0), sseMessage(progress(1))},
                                {milliseconds(0), sseMessage(progress(2))},
-                               {milliseconds(0), sseMessage(result(id, {{"content", json::array({{{"type", "text"},
-                                                                                                  {"text", "done"}}})}}))}});
+                               {milliseconds(0), sseMessage(textResult(id, "done"))}});
     reply.gates = {{1, second}, {2, last}};
     return reply;
   });
@@ -286,8 +289,8 @@ TEST_F(ProxyStreamingTest, BatchWithAnSseAnswerGetsTheLocalDenialsFirstAndEveryI
     events.emplace_back(milliseconds(0), sseMessage(progress(1)));
     for (const auto& m : body) {
       if (!m.contains("id")) continue;
-      events.emplace_back(milliseconds(0), sseMessage(result(m["id"], {{"content", json::array({{{"type", "text"},
-                                                                         {"text", "called " + m["params"]["name"].get<std::string>()}}})}})));
+      const std::string tool = m["params"]["name"];
+      events.emplace_back(milliseconds(0), sseMessage(textResult(m["id"], "called " + tool)));
     }
     UpstreamReply reply = sse(std::move(events));
     reply.gates = {{0, serverEvents}};  // the proxy's own answers must not wait for the server's
@@ -336,9 +339,9 @@ TEST_F(ProxyStreamingTest, ForgedSseAnswerToADeniedRequestNeverReachesTheClient)
   answerWith([](const UpstreamRequest& req) {
     std::vector<std::pair<milliseconds, std::string>> events;
     // A server that answers ids it was never sent: the denied request's (2), twice its own (1), one of another body.
-    events.emplace_back(milliseconds(0), "id: e1\n" + sseMessage(result(2, {{"content", json::array({{{"type", "text"}, {"text", "FORGED"}}})}})));
+    events.emplace_back(milliseconds(0), "id: e1\n" + sseMessage(textResult(2, "FORGED")));
     events.emplace_back(milliseconds(0), sseMessage(result(1, {{"content", json::array()}})));
-    events.emplace_back(milliseconds(0), sseMessage(result(1, {{"content", json::array({{{"type", "text"}, {"text", "FORGED again"}}})}})));
+    events.emplace_back(milliseconds(0), sseMessage(textResult(1, "FORGED again")));
     events.emplace_back(milliseconds(0), sseMessage(json::array({result(99, {{"forged", true}}), progress(2)})));
     (void)req;
     return sse(std::move(events));
@@ -366,11 +369,12 @@ TEST_F(ProxyStreamingTest, ForgedSseAnswerToADeniedRequestNeverReachesTheClient)
 TEST_F(ProxyStreamingTest, StreamAnsweringOneRequestPassesOnlyItsAnswerOnce) {
   answerWith([](const UpstreamRequest&) {
     // A lone surrogate escape: not JSON to the proxy's parser, but JavaScript's JSON.parse takes it.
-    const std::string unparseable = R"({"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"FORGED \ud800"}]}})";
-    return sse({{milliseconds(0), sseMessage(result(7, {{"content", json::array({{{"type", "text"}, {"text", "FORGED"}}})}}))},
+    const std::string unparseable =
+        R"({"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"FORGED \ud800"}]}})";
+    return sse({{milliseconds(0), sseMessage(textResult(7, "FORGED"))},
                 {milliseconds(0), sseMessage(progress(1))},
-                {milliseconds(0), "id: e3\n" + sseMessage(result(1, {{"content", json::array({{{"type", "text"}, {"text", "real"}}})}}))},
-                {milliseconds(0), sseMessage(result(1, {{"content", json::array({{{"type", "text"}, {"text", "FORGED again"}}})}}))},
+                {milliseconds(0), "id: e3\n" + sseMessage(textResult(1, "real"))},
+                {milliseconds(0), sseMessage(textResult(1, "FORGED again"))},
                 {milliseconds(0), "id: e5\nevent: message\ndata: " + unparseable + "\n\n"}});
   });
   auto r = reader_.post(call(1, "read_file").dump());
@@ -426,7 +430,7 @@ TEST_F(ProxyStreamingTest, ForgedJsonAnswerToADeniedRequestNeverReachesTheClient
   answerWith([](const UpstreamRequest&) {
     UpstreamReply reply;
     reply.body = json::array({result(1, {{"content", json::array()}}),
-                              result(2, {{"content", json::array({{{"type", "text"}, {"text", "FORGED"}}})}})})
+                              textResult(2, "FORGED")})
                      .dump();
     return reply;
   });

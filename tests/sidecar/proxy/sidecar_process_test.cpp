@@ -477,8 +477,8 @@ TEST_F(SidecarProcessTest, PolicyBundleIsSwappedInPlaceAndAnInvalidOneIsRefusedW
   EXPECT_FALSE(allowed("write_file", 2));
 
   const auto writeVersion = writePolicyFiles(dir_ + "/policy", kWritePolicies);
-  ASSERT_TRUE(eventually([&] { return !logLines(readFile(stderrPath()), "policy " + writeVersion + " loaded").empty(); }))
-      << readFile(stderrPath());
+  const std::string loaded = "policy " + writeVersion + " loaded";
+  ASSERT_TRUE(eventually([&] { return !logLines(readFile(stderrPath()), loaded).empty(); })) << readFile(stderrPath());
   EXPECT_TRUE(allowed("write_file", 3));
   EXPECT_FALSE(allowed("read_file", 4));
 
@@ -503,8 +503,8 @@ TEST_F(SidecarProcessTest, PolicyBundleIsSwappedInPlaceAndAnInvalidOneIsRefusedW
   fs::remove(dir_ + "/policy/bundle.json");
   ASSERT_TRUE(eventually([&] { return logLines(readFile(stderrPath()), "bundle refused: ").size() >= 2; }))
       << readFile(stderrPath());
-  EXPECT_NE(logLines(readFile(stderrPath()), "bundle refused: ").back().value("msg", "").find("; keeping " + writeVersion),
-            std::string::npos);
+  const std::string missing = logLines(readFile(stderrPath()), "bundle refused: ").back().value("msg", "");
+  EXPECT_NE(missing.find("; keeping " + writeVersion), std::string::npos) << missing;
   EXPECT_TRUE(allowed("write_file", 7));
   RawHttpClient admin(adminPort_);
   ASSERT_TRUE(admin.connected());
