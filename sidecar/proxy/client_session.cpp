@@ -55,7 +55,8 @@ class ConnectionGauge {
 
 }  // namespace
 
-asio::awaitable<void> runClientSession(tcp::socket socket, TlsContextPtr tls, ProxyContext& ctx, UpstreamPool& pool) {
+asio::awaitable<void> runClientSession(tcp::socket socket, TlsContextPtr tls, ProxyContext& ctx, UpstreamPool& pool,
+                                       IdleConnections& idle) {
   const auto& config = ctx.config;
   error_code ec;
   std::string remote;
@@ -80,9 +81,12 @@ asio::awaitable<void> runClientSession(tcp::socket socket, TlsContextPtr tls, Pr
   bool first = true;
   for (;;) {
     if (buffer.size() == 0) {
+      if (idle.draining()) break;
       // Between requests the connection may idle (keep-alive); once bytes arrive the request has its own deadlines.
       lowest.expires_after(first ? config.headerTimeout : config.idleTimeout);
+      idle.add(&lowest);
       const auto n = co_await stream.async_read_some(buffer.prepare(4096), awaitWith(ec));
+      idle.remove(&lowest);
       if (ec) break;
       buffer.commit(n);
     }

@@ -51,9 +51,13 @@ http::request<http::string_body> upstreamRequest(const http::request<http::strin
   return up;
 }
 
-bool connectionLost(const error_code& ec) {
-  return ec == asio::error::eof || ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
-         ec == asio::error::broken_pipe;
+// A pooled connection the server closed without reading our request: it reset the connection (closing a socket
+// with unread bytes does that) before a byte of an answer came. A plain close (end of stream) is not that: a server
+// that read the request and then died looks the same, and a tools/call must never reach the server twice.
+bool closedUnread(const error_code& ec, const beast::flat_buffer& buffer,
+                  const http::response_parser<http::buffer_body>* parser) {
+  const bool reset = ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+  return reset && buffer.size() == 0 && (parser == nullptr || !parser->got_some());
 }
 
 struct Upstream {
@@ -63,8 +67,9 @@ struct Upstream {
   std::string error;  // set when no response header could be had
 };
 
-// Sends the request and reads the response header. A pooled connection the server closed in the meantime (its
-// keep-alive timer won the race) is retried once on a fresh connection; nothing else is retried.
+// Sends the request and reads the response header. A pooled connection the server closed in the meantime without
+// reading the request (its keep-alive timer won the race) is retried once on a fresh connection; nothing else is
+// retried.
 asio::awaitable<void> exchangeHeaders(UpstreamPool& pool, http::request<http::string_body>& up,
                                       const SidecarConfig& config, Upstream& out) {
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -91,7 +96,7 @@ asio::awaitable<void> exchangeHeaders(UpstreamPool& pool, http::request<http::st
     }
     out.error = (ec == beast::error::timeout ? "the MCP server did not answer in time" : "MCP server connection: " + ec.message());
     out.stream.reset();
-    if (!(reused && connectionLost(ec))) co_return;
+    if (!(reused && closedUnread(ec, out.buffer, out.parser ? &*out.parser : nullptr))) co_return;
   }
 }
 
@@ -212,6 +217,10 @@ asio::awaitable<bool> handlePost(ClientStream& client, http::request<http::strin
   }
 
   RelayPlan relay;
+  relay.forwardedIds.emplace();
+  for (const auto& m : plan.messages) {
+    if (m.forward && !m.id.is_null()) relay.forwardedIds->push_back(m.id);
+  }
   relay.listings = plan.listings;
   if (plan.batch) {
     relay.batch = &body;
@@ -221,7 +230,9 @@ asio::awaitable<bool> handlePost(ClientStream& client, http::request<http::strin
   relay.principal = principal;
   relay.idleTimeout = ctx.config.upstreamIdleTimeout;
   auto outcome = co_await relayResponse(client, *upstream.stream, upstream.buffer, *upstream.parser, relay, keepAlive);
-  if (!outcome.error.empty()) logWarn("response relay ended early", {{"error", outcome.error}});
+  if (!outcome.error.empty()) {
+    logWarn("MCP server answer not relayed as sent", {{"error", outcome.error}, {"principal", principal}});
+  }
   if (outcome.sessionId && outcome.status >= 200 && outcome.status < 300) {
     for (const auto& m : plan.messages) {
       if (m.forward && m.method == "initialize") ctx.sessions.bind(*outcome.sessionId, principal);

@@ -23,8 +23,5 @@ nlohmann::json malformedHttp() { return mcp::invalidRequestResponse(nullptr, "ma
 nlohmann::json bodyTooLarge(std::size_t limit) {
   return mcp::invalidRequestResponse(nullptr, "request body larger than " + std::to_string(limit) + " bytes");
 }
-nlohmann::json invalidUpstreamAnswer() {
-  return mcp::upstreamFailureResponse(nullptr, "invalid answer from the MCP server");
-}
 
 }  // namespace warden::sidecar::proxy_errors

@@ -17,6 +17,5 @@ nlohmann::json notificationDenied();
 nlohmann::json headerTooLarge();
 nlohmann::json malformedHttp();
 nlohmann::json bodyTooLarge(std::size_t limit);
-nlohmann::json invalidUpstreamAnswer();
 
 }  // namespace warden::sidecar::proxy_errors

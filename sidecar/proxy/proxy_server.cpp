@@ -76,7 +76,7 @@ asio::awaitable<void> ProxyServer::serve(tcp::socket socket, Worker& worker) {
   }
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
-  co_await runClientSession(std::move(socket), std::move(tls), context_, *worker.pool);
+  co_await runClientSession(std::move(socket), std::move(tls), context_, *worker.pool, worker.idle);
   active_.fetch_sub(1);
 }
 
@@ -87,6 +87,9 @@ void ProxyServer::stop(std::chrono::milliseconds grace) {
       error_code ec;
       acceptor_->close(ec);
     });
+  }
+  for (auto& worker : workers_) {
+    asio::post(worker->io, [w = worker.get()] { w->idle.drain(); });
   }
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (active_.load() > 0 && std::chrono::steady_clock::now() < deadline) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sidecar/common/asio.h"
+#include "sidecar/proxy/idle_connections.h"
 #include "sidecar/proxy/proxy_context.h"
 #include "sidecar/proxy/upstream_pool.h"
 #include "sidecar/tls/tls_context_manager.h"
@@ -28,13 +29,15 @@ class ProxyServer {
   bool start(std::string* error);
   unsigned short port() const { return port_; }
   std::size_t activeConnections() const { return active_.load(); }
-  // Stops accepting, gives open connections up to `grace` to finish, then stops the workers and joins them.
+  // Stops accepting and drains: idle keep-alive connections are closed at once, requests in progress get up to
+  // `grace` to finish (their connections close after the answer); then stops the workers and joins them.
   void stop(std::chrono::milliseconds grace);
 
  private:
   struct Worker {
     asio::io_context io{1};
     std::unique_ptr<UpstreamPool> pool;
+    IdleConnections idle;
     std::thread thread;
   };
   asio::awaitable<void> acceptLoop();

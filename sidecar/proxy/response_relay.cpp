@@ -4,12 +4,12 @@
 #include <array>
 
 #include "policy/strict_json.h"
+#include "sidecar/mcp/answer_tracker.h"
 #include "sidecar/mcp/denial.h"
 #include "sidecar/mcp/jsonrpc.h"
 #include "sidecar/mcp/listing_filter.h"
 #include "sidecar/mcp/sse.h"
 #include "sidecar/proxy/http_responses.h"
-#include "sidecar/proxy/proxy_errors.h"
 
 namespace warden::sidecar {
 namespace {
@@ -123,7 +123,39 @@ asio::awaitable<void> finishChunked(ClientStream& client, RelayOutcome& out) {
   if (ec) out.clientOk = false;
 }
 
-// text/event-stream: parsed and relayed event by event; listing answers rewritten.
+// What the agent gets of an event that is dropped: its id alone (no data, so nothing is dispatched), which keeps
+// the agent's last event id — and so resuming the stream — as the server meant it; nothing when it had no id.
+std::string idOnly(const mcp::SseEvent& event) {
+  if (!event.hasId) return {};
+  mcp::SseEvent kept;
+  kept.id = event.id;
+  kept.hasId = true;
+  return mcp::serializeEvent(kept);
+}
+
+// One upstream event as the agent gets it: unchanged, or rewritten when listing results were filtered or answers
+// dropped (forged, repeated). When the stream is checked, data that is not JSON is dropped too: it cannot be
+// checked, and a client whose JSON parser is laxer (lone surrogates) would still take it for a message.
+std::string relayedEvent(mcp::SseEvent& event, const RelayPlan& plan, std::optional<mcp::AnswerTracker>& answers,
+                         RelayOutcome& out) {
+  if (event.data.empty()) return event.raw;
+  auto message = nlohmann::json::parse(event.data, nullptr, false);
+  if (message.is_discarded()) {
+    if (!answers && plan.listings.empty() && !plan.filterByShape) return event.raw;
+    out.error += (out.error.empty() ? "" : "; ") + std::string("dropped an event whose data is not JSON");
+    return idOnly(event);
+  }
+  std::vector<std::string> removed;
+  if (answers) removed = answers->admit(message);
+  const bool filtered = !message.is_null() && filterListings(message, plan);
+  if (removed.empty() && !filtered) return event.raw;
+  for (const auto& r : removed) out.error += (out.error.empty() ? "dropped " : "; dropped ") + r;
+  if (message.is_null()) return idOnly(event);
+  event.data = mcp::serializeResponse(message);
+  return mcp::serializeEvent(event);
+}
+
+// text/event-stream: parsed and relayed event by event; listing answers rewritten, a POST's answers checked.
 asio::awaitable<void> relayEventStream(ClientStream& client, beast::tcp_stream& upstream,
                                        beast::flat_buffer& buffer, http::response_parser<http::buffer_body>& parser,
                                        const RelayPlan& plan, bool keepAlive, RelayOutcome& out) {
@@ -131,35 +163,48 @@ asio::awaitable<void> relayEventStream(ClientStream& client, beast::tcp_stream& 
   co_await startChunked(client, header, out);
   if (plan.batch) co_await writeChunk(client, mcp::localAnswersAsSse(*plan.batch, plan.localAnswers), out);
 
+  std::optional<mcp::AnswerTracker> answers;
+  if (plan.forwardedIds) answers.emplace(*plan.forwardedIds);
   mcp::SseParser events;
   std::array<char, kPiece> piece;
+  std::string broken;  // why the server's stream ended early
   while (out.clientOk && !parser.is_done()) {
     error_code ec;
     const auto n = co_await readPiece(upstream, buffer, parser, piece.data(), piece.size(), plan.idleTimeout, ec);
     if (ec) {
-      out.error = "upstream stream ended: " + ec.message();
-      co_return;  // the agent sees the stream end without the final chunk: an incomplete answer, never a wrong one
+      broken = "its answer stream broke off (" + ec.message() + ")";
+      break;
     }
     std::vector<mcp::SseEvent> completed;
     const bool fine = events.feed(std::string_view(piece.data(), n), completed);
     std::string ready;
-    for (auto& event : completed) {
-      auto message = event.data.empty() ? nlohmann::json() : nlohmann::json::parse(event.data, nullptr, false);
-      if (!message.is_discarded() && filterListings(message, plan)) {
-        event.data = mcp::serializeResponse(message);
-        ready += mcp::serializeEvent(event);
-      } else {
-        ready += event.raw;
-      }
-    }
-    if (!fine) {
-      out.error = "upstream event stream malformed: " + events.error();
-      co_return;
-    }
+    for (auto& event : completed) ready += relayedEvent(event, plan, answers, out);
     co_await writeChunk(client, ready, out);
+    if (!fine) {
+      broken = "its answer stream is malformed (" + events.error() + ")";
+      break;
+    }
   }
+  if (!out.clientOk) co_return;
+  if (!broken.empty()) out.error += (out.error.empty() ? "" : "; ") + broken;
+  if (!answers) {
+    // A GET stream that broke off is cut, not ended: the agent sees that and resumes it (Last-Event-ID).
+    if (!broken.empty()) out.clientOk = false;
+  } else {
+    // The server will not answer any more on this stream: what it left unanswered gets an error now.
+    std::string closing;
+    mcp::SseEvent event;
+    event.event = "message";
+    for (const auto& id : answers->unanswered()) {
+      event.data = mcp::serializeResponse(
+          mcp::upstreamFailureResponse(id, broken.empty() ? "no answer to this request" : broken));
+      closing += mcp::serializeEvent(event);
+    }
+    co_await writeChunk(client, closing, out);
+  }
+  if (!out.clientOk) co_return;
   co_await finishChunked(client, out);
-  out.upstreamReusable = out.clientOk && parser.is_done() && parser.keep_alive();
+  out.upstreamReusable = broken.empty() && out.clientOk && parser.is_done() && parser.keep_alive();
 }
 
 // Any body relayed as it arrives, unchanged.
@@ -173,7 +218,9 @@ asio::awaitable<void> relayRaw(ClientStream& client, beast::tcp_stream& upstream
     error_code ec;
     const auto n = co_await readPiece(upstream, buffer, parser, piece.data(), piece.size(), plan.idleTimeout, ec);
     if (ec) {
+      // Part of the answer is out already: the agent can only be shown the cut, at once, by closing.
       out.error = "upstream response ended: " + ec.message();
+      out.clientOk = false;
       co_return;
     }
     co_await writeChunk(client, std::string_view(piece.data(), n), out);
@@ -193,23 +240,36 @@ asio::awaitable<void> relayRewrittenJson(ClientStream& client, beast::tcp_stream
     error_code ec;
     const auto n = co_await readPiece(upstream, buffer, parser, piece.data(), piece.size(), plan.idleTimeout, ec);
     if (ec) {
-      out.error = "upstream response ended: " + ec.message();
+      out.error = "its answer broke off (" + ec.message() + ")";
       break;
     }
     body.append(piece.data(), n);
     if (body.size() > plan.maxBufferedBody) {
-      out.error = "upstream answer larger than " + std::to_string(plan.maxBufferedBody) + " bytes";
+      out.error = "its answer is larger than " + std::to_string(plan.maxBufferedBody) + " bytes";
       break;
     }
   }
   error_code ec;
   auto parsed = out.error.empty() ? policy::parseStrictJson(body) : policy::JsonParseResult{{}, out.error, 0};
   if (!parsed.ok()) {
-    // The answer cannot be checked, so it is not passed on (a listing could otherwise leak unfiltered).
-    out.error = "upstream answer not usable: " + parsed.error;
-    const auto refusal = proxy_errors::invalidUpstreamAnswer();
-    co_await writeJson(client, http::status::bad_gateway, refusal, keepAlive, {}, ec);
-    out.status = 502;
+    // The answer cannot be checked, so it is not passed on (a listing could otherwise leak unfiltered); every
+    // forwarded request gets an error it can be matched with instead.
+    const std::string why = out.error.empty() ? "invalid answer from the MCP server" : out.error;
+    out.error = "upstream answer not usable: " + (out.error.empty() ? parsed.error : out.error);
+    nlohmann::json reply;
+    http::status status = http::status::ok;
+    if (plan.batch) {
+      auto merged = mcp::mergeBatchResponses(*plan.batch, plan.localAnswers, nullptr);
+      status = static_cast<http::status>(merged.httpStatus);
+      reply = std::move(merged.body);
+    } else if (plan.forwardedIds && plan.forwardedIds->size() == 1) {
+      reply = mcp::upstreamFailureResponse(plan.forwardedIds->front(), why);
+    } else {
+      status = http::status::bad_gateway;
+      reply = mcp::upstreamFailureResponse(nullptr, why);
+    }
+    co_await writeJson(client, status, reply, keepAlive, {}, ec);
+    out.status = static_cast<unsigned>(status);
     out.clientOk = !ec;
     co_return;
   }
@@ -267,7 +327,7 @@ asio::awaitable<RelayOutcome> relayResponse(ClientStream& client, beast::tcp_str
   }
   // Parsing is only paid for when something may have to be rewritten.
   const bool rewrite = !plan.listings.empty() || !plan.localAnswers.empty() || plan.filterByShape;
-  if (success && rewrite && iequalsView(type, "text/event-stream")) {
+  if (success && (rewrite || plan.forwardedIds) && iequalsView(type, "text/event-stream")) {
     co_await relayEventStream(client, upstream, upstreamBuffer, parser, plan, clientKeepAlive, out);
   } else if (success && rewrite && iequalsView(type, "application/json")) {
     co_await relayRewrittenJson(client, upstream, upstreamBuffer, parser, plan, clientKeepAlive, out);

@@ -112,20 +112,25 @@ void SidecarUnderTest::stop() {
   if (app_) app_->stop();
 }
 
-std::string SidecarUnderTest::writePolicy(const std::string& policiesYaml, const std::string& server) {
+std::string writePolicyFiles(const std::string& policyDir, const std::string& policiesYaml,
+                             const std::string& server) {
   policy::LoadedObjects objects;
   policy::loadObjects(server + "\n" + policiesYaml, "test.yaml", objects);
   for (const auto& e : objects.errors) ADD_FAILURE() << e;
   if (objects.servers.size() != 1) throw std::runtime_error("policy YAML needs one MCPServer");
   const auto bundle = policy::compileBundle(objects.servers.front(), objects.policies);
-  const auto tmp = dir_ + "/policy/.tmp";
+  const auto tmp = policyDir + "/.tmp";
   std::filesystem::create_directories(tmp);
   std::ofstream(tmp + "/bundle.json", std::ios::binary) << bundle.bytes;
   std::ofstream(tmp + "/policyVersion", std::ios::binary) << bundle.policyVersion;
   // Version first, bundle last: a reader between the two renames sees a mismatch and waits for the next event.
-  std::filesystem::rename(tmp + "/policyVersion", dir_ + "/policy/policyVersion");
-  std::filesystem::rename(tmp + "/bundle.json", dir_ + "/policy/bundle.json");
+  std::filesystem::rename(tmp + "/policyVersion", policyDir + "/policyVersion");
+  std::filesystem::rename(tmp + "/bundle.json", policyDir + "/bundle.json");
   return bundle.policyVersion;
+}
+
+std::string SidecarUnderTest::writePolicy(const std::string& policiesYaml, const std::string& server) {
+  return writePolicyFiles(dir_ + "/policy", policiesYaml, server);
 }
 
 bool SidecarUnderTest::waitForPolicy(const std::string& version, std::chrono::milliseconds timeout) {

@@ -47,6 +47,11 @@ struct TestPki {
 std::string serverYaml(const std::string& extraSpec = "");
 std::string toolPolicyYaml(const std::string& name, const std::string& specBody);
 
+// Compiles the YAML (server + policies) into `policyDir`/bundle.json + policyVersion, replacing both by rename
+// (version first, bundle last); returns the version. For sidecars the test runs itself (a process).
+std::string writePolicyFiles(const std::string& policyDir, const std::string& policiesYaml,
+                             const std::string& server = serverYaml());
+
 class SidecarUnderTest {
  public:
   SidecarUnderTest(const TestPki& pki, unsigned short upstreamPort, const std::string& policiesYaml,

@@ -1,5 +1,7 @@
 #include "test_upstream.h"
 
+#include <atomic>
+
 #include "sidecar/common/asio.h"
 
 namespace warden::sidecar::testing {
@@ -12,6 +14,7 @@ struct RecordingUpstream::Impl {
   std::thread thread;
   mutable std::mutex mu;
   std::vector<UpstreamRequest> requests;
+  std::atomic<std::size_t> connections{0};
 
   asio::awaitable<void> serve(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
@@ -35,11 +38,27 @@ struct RecordingUpstream::Impl {
         requests.push_back(recorded);
       }
       UpstreamReply reply = handler(recorded);
+      const bool sse = reply.contentType == "text/event-stream";
+      if (!sse) {
+        if (auto gate = reply.gates.find(0); gate != reply.gates.end()) co_await waitAt(*gate->second);
+      }
+      if (reply.headerDelay.count() > 0) {
+        asio::steady_timer timer(stream.get_executor(), reply.headerDelay);
+        co_await timer.async_wait(awaitWith(ec));
+      }
       if (reply.reset) {
         stream.socket().close(ec);
         co_return;
       }
-      if (reply.contentType != "text/event-stream") {
+      if (!sse && reply.cutBodyAt) {
+        std::string head = "HTTP/1.1 " + std::to_string(reply.status) + " OK\r\nContent-Type: " + reply.contentType +
+                           "\r\nContent-Length: " + std::to_string(reply.body.size()) + "\r\n\r\n";
+        head += reply.body.substr(0, *reply.cutBodyAt);
+        co_await asio::async_write(stream, asio::buffer(head), awaitWith(ec));
+        stream.socket().close(ec);
+        co_return;
+      }
+      if (!sse) {
         http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
         if (!reply.contentType.empty() && !reply.body.empty()) res.set(http::field::content_type, reply.contentType);
         for (const auto& [k, v] : reply.headers) res.set(k, v);
@@ -48,6 +67,10 @@ struct RecordingUpstream::Impl {
         res.prepare_payload();
         co_await http::async_write(stream, res, awaitWith(ec));
         if (ec || !req.keep_alive()) co_return;
+        if (reply.closeOnNextRequest) {
+          co_await closeOnArrival(stream);
+          co_return;
+        }
         continue;
       }
       http::response<http::empty_body> res{static_cast<http::status>(reply.status), 11};
@@ -58,8 +81,10 @@ struct RecordingUpstream::Impl {
       res.keep_alive(req.keep_alive());
       http::response_serializer<http::empty_body> sr{res};
       co_await http::async_write_header(stream, sr, awaitWith(ec));
-      for (const auto& [delay, event] : reply.events) {
+      for (std::size_t i = 0; i < reply.events.size(); ++i) {
+        const auto& [delay, event] = reply.events[i];
         if (ec) co_return;
+        if (auto gate = reply.gates.find(i); gate != reply.gates.end()) co_await waitAt(*gate->second);
         if (delay.count() > 0) {
           asio::steady_timer timer(stream.get_executor(), delay);
           co_await timer.async_wait(awaitWith(ec));
@@ -67,9 +92,35 @@ struct RecordingUpstream::Impl {
         co_await asio::async_write(stream, http::make_chunk(asio::buffer(event)), awaitWith(ec));
       }
       if (ec) co_return;
+      if (reply.abortAfterEvents) {
+        stream.socket().close(ec);
+        co_return;
+      }
       co_await asio::async_write(stream, http::make_chunk_last(), awaitWith(ec));
       if (ec || !req.keep_alive()) co_return;
+      if (reply.closeOnNextRequest) {
+        co_await closeOnArrival(stream);
+        co_return;
+      }
     }
+  }
+
+  static asio::awaitable<void> waitAt(Gate& gate) {
+    gate.markReached();
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!gate.isOpen() && std::chrono::steady_clock::now() < deadline) {
+      error_code ec;
+      timer.expires_after(std::chrono::milliseconds(5));
+      co_await timer.async_wait(awaitWith(ec));
+    }
+  }
+
+  // Waits until the peer sends more bytes and closes the socket without reading them (the kernel answers with RST).
+  static asio::awaitable<void> closeOnArrival(beast::tcp_stream& stream) {
+    error_code ec;
+    co_await stream.socket().async_wait(tcp::socket::wait_read, awaitWith(ec));
+    stream.socket().close(ec);
   }
 
   asio::awaitable<void> acceptLoop() {
@@ -77,6 +128,7 @@ struct RecordingUpstream::Impl {
       error_code ec;
       auto socket = co_await acceptor->async_accept(awaitWith(ec));
       if (ec) co_return;
+      ++connections;
       asio::co_spawn(io, serve(std::move(socket)), asio::detached);
     }
   }
@@ -98,6 +150,8 @@ std::vector<UpstreamRequest> RecordingUpstream::requests() const {
   std::lock_guard lock(impl_->mu);
   return impl_->requests;
 }
+
+std::size_t RecordingUpstream::connections() const { return impl_->connections.load(); }
 
 namespace {
 template <typename Pred>

@@ -4,11 +4,13 @@
 // (so tests can prove a denied call never reached it) and answers as the test says: JSON, a paced SSE stream, an
 // error status, or a connection reset.
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +26,22 @@ struct UpstreamRequest {
   std::string body;
 };
 
+// A signal from the test to the upstream: a reply that names a gate waits there until the test opens it (at most
+// 30 s, so a failed test cannot leave the upstream stuck). Lets a test see what reached the client while the upstream
+// has provably not sent the rest yet, with no timing involved.
+class Gate {
+ public:
+  void open() { open_ = true; }
+  bool isOpen() const { return open_; }
+  // The upstream got to the gate: everything before it was sent.
+  bool reached() const { return reached_; }
+  void markReached() { reached_ = true; }
+
+ private:
+  std::atomic<bool> open_{false};
+  std::atomic<bool> reached_{false};
+};
+
 struct UpstreamReply {
   unsigned status = 200;
   std::string contentType = "application/json";
@@ -32,6 +50,19 @@ struct UpstreamReply {
   std::vector<std::pair<std::chrono::milliseconds, std::string>> events;
   std::vector<std::pair<std::string, std::string>> headers;
   bool reset = false;  // close the connection without answering
+  // Wait this long before answering at all (a stalled server); the connection's other work waits too.
+  std::chrono::milliseconds headerDelay{0};
+  // After answering (keep-alive announced as usual), the connection is not read again: it is closed as soon as the
+  // next request's first bytes arrive, unread, so the kernel resets it. This is the keep-alive race of a server
+  // whose idle timer fires just as a reused connection carries a new request: that request never reached the
+  // server's application.
+  bool closeOnNextRequest = false;
+  // text/event-stream: after the events, end the connection without the final chunk (a server that died mid-stream).
+  bool abortAfterEvents = false;
+  // text/event-stream: before events[i] is sent, wait at gates[i]. Otherwise gates[0] holds back the whole answer.
+  std::map<std::size_t, std::shared_ptr<Gate>> gates;
+  // Not SSE: announce the whole body (Content-Length) but send only its first cutBodyAt bytes, then close.
+  std::optional<std::size_t> cutBodyAt;
 };
 
 class RecordingUpstream {
@@ -47,6 +78,8 @@ class RecordingUpstream {
   // Requests whose JSON-RPC body (or any batch element) has this method / calls this tool.
   std::size_t countMethod(const std::string& method) const;
   std::size_t countToolCalls(const std::string& tool) const;
+  // TCP connections accepted so far.
+  std::size_t connections() const;
 
  private:
   struct Impl;
