@@ -25,7 +25,7 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # shellcheck disable=SC1091
 . "$work/api/env"
 export KUBECONFIG
-kubectl apply -f "$source_dir/crds/" >/dev/null
+kubectl apply -k "$source_dir/crds/" >/dev/null
 kubectl wait --for condition=established --timeout=60s crd/mcpservers.mcpwarden.io crd/toolpolicies.mcpwarden.io >/dev/null
 kubectl create namespace scale >/dev/null
 

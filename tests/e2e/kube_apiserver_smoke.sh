@@ -72,7 +72,7 @@ done
 [ "$code" = 200 ] || fail "service account with a pod reader Role: HTTP $code, 200 expected"
 
 echo "== CRDs"
-k apply -f "$source_dir/crds/"
+k apply -k "$source_dir/crds/"
 k wait --for condition=established --timeout=60s crd/mcpservers.mcpwarden.io crd/toolpolicies.mcpwarden.io
 
 echo "== examples/files-server"

@@ -44,7 +44,7 @@ echo "== API server"
 . "$work/api/env"
 export KUBECONFIG
 k() { kubectl --request-timeout=20s "$@"; }
-k apply -f "$source_dir/crds/" >/dev/null
+k apply -k "$source_dir/crds/" >/dev/null
 k wait --for condition=established --timeout=60s crd/mcpservers.mcpwarden.io crd/toolpolicies.mcpwarden.io
 k create namespace tools >/dev/null
 k create namespace mcp-warden-system >/dev/null

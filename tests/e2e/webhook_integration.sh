@@ -38,7 +38,7 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 . "$work/api/env"
 export KUBECONFIG
 k() { kubectl --request-timeout=20s "$@"; }
-k apply -f "$source_dir/crds/" >/dev/null
+k apply -k "$source_dir/crds/" >/dev/null
 k wait --for condition=established --timeout=60s crd/mcpservers.mcpwarden.io crd/toolpolicies.mcpwarden.io >/dev/null
 k create namespace mcp-warden-system >/dev/null
 k create namespace tools >/dev/null
