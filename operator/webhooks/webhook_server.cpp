@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <boost/asio/ssl.hpp>
+#include <cpprest/containerstream.h>
 #include <cpprest/http_listener.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -42,7 +43,13 @@ int useCurrentCertificate(SSL* ssl, void* arg) {
 
 void reply(const http::http_request& request, int status, const std::string& body,
            const std::string& contentType = "application/json") {
-  request.reply(static_cast<http::status_code>(status), body, contentType).then([](pplx::task<void> t) {
+  // The body goes in as a byte stream: cpprest's string bodies read `char` data through an `unsigned char`
+  // stream buffer, which UBSan rightly reports.
+  http::http_response response(static_cast<http::status_code>(status));
+  std::vector<unsigned char> bytes(body.begin(), body.end());
+  const auto length = bytes.size();
+  response.set_body(concurrency::streams::bytestream::open_istream(std::move(bytes)), length, contentType);
+  request.reply(response).then([](pplx::task<void> t) {
     try {
       t.get();
     } catch (const std::exception&) {
