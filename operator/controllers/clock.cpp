@@ -36,7 +36,7 @@ std::string format(system_clock::time_point t, bool withMicros) {
   split(t, seconds, micros);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  char buf[40];
+  char buf[96];  // room for any int the compiler cannot rule out (-Wformat-truncation in Release builds)
   if (withMicros) {
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
