@@ -1,5 +1,7 @@
 #include "operator/kube/leader_election.h"
 
+#include "operator/controllers/clock.h"
+
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
@@ -45,18 +47,7 @@ std::int64_t intField(const json& object, const char* key) {
 
 }  // namespace
 
-std::string formatMicroTime(std::chrono::system_clock::time_point time) {
-  const auto micros = std::chrono::floor<std::chrono::microseconds>(time);
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(micros);
-  const std::time_t t = std::chrono::system_clock::to_time_t(seconds);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<long long>((micros - seconds).count()));
-  return buffer;
-}
+std::string formatMicroTime(std::chrono::system_clock::time_point time) { return formatRfc3339Micros(time); }
 
 struct LeaderElector::State {
   State(KubeClientPtr c, LeaderElectionConfig cfg, Callbacks cb)
