@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_dir.h"
+
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -15,28 +17,8 @@
 
 namespace warden::sidecar::testing {
 
-// A scratch directory, removed at the end of the test; named after the test so parallel runs do not collide.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("identity-" + std::to_string(::getpid()) + "-" + info->test_suite_name() + "-" + info->name());
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string path() const { return path_.string(); }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+// The shared scratch directory (tests/support/temp_dir.h).
+using TempDir = warden::testing::TempDir;
 
 // Replaces `path` atomically (as spiffe-helper and kubelet do), creating parent directories.
 inline void writeFile(const std::string& path, const std::string& content, mode_t mode = 0644) {
