@@ -104,22 +104,11 @@ class ProxyResilienceTest : public ::testing::Test {
     return std::make_unique<RawTlsClient>(sidecar_->port(), svid, pki_.ca->bundle());
   }
 
-  void answerWith(RecordingUpstream::Handler handler) {
-    std::lock_guard lock(mu_);
-    handler_ = std::move(handler);
-  }
-  UpstreamReply respond(const UpstreamRequest& req) {
-    RecordingUpstream::Handler handler;
-    {
-      std::lock_guard lock(mu_);
-      handler = handler_;
-    }
-    return handler ? handler(req) : mcpLikeServer(kTools)(req);
-  }
+  void answerWith(RecordingUpstream::Handler handler) { answer_.set(std::move(handler)); }
+  UpstreamReply respond(const UpstreamRequest& req) { return answer_(req); }
 
   TestPki pki_;
-  std::mutex mu_;
-  RecordingUpstream::Handler handler_;
+  SwitchableHandler answer_{mcpLikeServer(kTools)};
   RecordingUpstream upstream_;
   std::optional<SidecarUnderTest> sidecar_;
 };

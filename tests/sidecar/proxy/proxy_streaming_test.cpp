@@ -81,22 +81,11 @@ class ProxyStreamingTest : public ::testing::Test {
         editor_(sidecar_.port(), &pki_.editor, pki_.ca->bundle()) {}
 
   // The upstream's answer to each request: set by the test before it sends anything.
-  void answerWith(RecordingUpstream::Handler handler) {
-    std::lock_guard lock(mu_);
-    handler_ = std::move(handler);
-  }
-  UpstreamReply respond(const UpstreamRequest& req) {
-    RecordingUpstream::Handler handler;
-    {
-      std::lock_guard lock(mu_);
-      handler = handler_;
-    }
-    return handler ? handler(req) : mcpLikeServer(kTools)(req);
-  }
+  void answerWith(RecordingUpstream::Handler handler) { answer_.set(std::move(handler)); }
+  UpstreamReply respond(const UpstreamRequest& req) { return answer_(req); }
 
   TestPki pki_;
-  std::mutex mu_;
-  RecordingUpstream::Handler handler_;
+  SwitchableHandler answer_{mcpLikeServer(kTools)};
   RecordingUpstream upstream_;
   SidecarUnderTest sidecar_;
   McpTestClient reader_;

@@ -91,6 +91,29 @@ class RecordingUpstream {
 // (answers "called <name>"), notifications (202), batches; as application/json, or as SSE when `sse` is set.
 RecordingUpstream::Handler mcpLikeServer(std::vector<std::string> tools, bool sse = false);
 
+// The upstream's answer as a test sets it while the upstream runs (thread-safe): `fallback` until set().
+class SwitchableHandler {
+ public:
+  explicit SwitchableHandler(RecordingUpstream::Handler fallback) : fallback_(std::move(fallback)) {}
+  void set(RecordingUpstream::Handler handler) {
+    std::lock_guard lock(mu_);
+    handler_ = std::move(handler);
+  }
+  UpstreamReply operator()(const UpstreamRequest& request) {
+    RecordingUpstream::Handler handler;
+    {
+      std::lock_guard lock(mu_);
+      handler = handler_;
+    }
+    return handler ? handler(request) : fallback_(request);
+  }
+
+ private:
+  RecordingUpstream::Handler fallback_;
+  std::mutex mu_;
+  RecordingUpstream::Handler handler_;
+};
+
 // One SSE event carrying a JSON-RPC message, as server-everything writes it.
 std::string sseMessage(const nlohmann::json& message);
 
