@@ -20,6 +20,7 @@ APT_PACKAGES=(
   libcli11-dev
   libhowardhinnant-date-dev tzdata
   shellcheck
+  nginx-light
 )
 # Node.js may come from elsewhere (nodesource bundles npm); only fall back to Debian's when absent.
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
