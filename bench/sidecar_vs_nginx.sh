@@ -35,18 +35,19 @@ Options (defaults in brackets):
   --sidecar-threads N     warden-sidecar --threads [1]
   --nginx-workers N       nginx worker_processes [1]
   --upstream-form F       echo upstream answers: json or sse [json]
+  --message-bytes N       size of the echo tool's message argument [1024]
   --no-pin                do not pin processes to CPUs (default: proxies on CPU 0, load and upstream on CPU 1)
   --out FILE              also write the report to FILE
 EOF
 }
 
-[ $# -ge 1 ] && [ "$1" != --help ] || { usage; exit 64; }
+if [ $# -lt 1 ] || [ "$1" = --help ]; then usage; exit 64; fi
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$1" && pwd)
 shift
 duration=8 warmup=1 rounds=2 conn_list="1 8 64" rate_list="1000 5000" open_conns=64
 hs_seconds=5 hs_conns=8 rot_seconds=16 rot_ttl=4s ev_seconds=8
-sidecar_threads=1 nginx_workers=1 upstream_form=json pin=1 out=""
+sidecar_threads=1 nginx_workers=1 upstream_form=json pin=1 out="" message_bytes=1024
 while [ $# -gt 0 ]; do
   case $1 in
     --duration) duration=$2; shift ;;
@@ -63,6 +64,7 @@ while [ $# -gt 0 ]; do
     --sidecar-threads) sidecar_threads=$2; shift ;;
     --nginx-workers) nginx_workers=$2; shift ;;
     --upstream-form) upstream_form=$2; shift ;;
+    --message-bytes) message_bytes=$2; shift ;;
     --no-pin) pin=0 ;;
     --out) out=$2; shift ;;
     --help) usage; exit 0 ;;
@@ -97,10 +99,11 @@ trap cleanup EXIT
 log() { echo "[$(date +%T)] $*" >&2; }
 
 # --- CPU placement ----------------------------------------------------------------------------------------------
-proxy_cpu="" load_cpu=""
-if [ "$pin" = 1 ] && [ "$(nproc)" -ge 2 ]; then proxy_cpu=0 load_cpu=1; fi
-on_proxy_cpu() { if [ -n "$proxy_cpu" ]; then taskset -c "$proxy_cpu" "$@"; else "$@"; fi; }
-on_load_cpu() { if [ -n "$load_cpu" ]; then taskset -c "$load_cpu" "$@"; else "$@"; fi; }
+# Prefixes, not functions: a background function would leave $! pointing at a subshell, not at the process.
+proxy_cpu="" load_cpu="" on_proxy_cpu=() on_load_cpu=()
+if [ "$pin" = 1 ] && [ "$(nproc)" -ge 2 ]; then
+  proxy_cpu=0 load_cpu=1 on_proxy_cpu=(taskset -c 0) on_load_cpu=(taskset -c 1)
+fi
 
 # --- processes --------------------------------------------------------------------------------------------------
 free_port() {
@@ -140,7 +143,7 @@ start_workload_api() {  # SOCKET TTL -> WORKLOAD_PID
 }
 
 start_echo_upstream() {  # -> ECHO_PORT ECHO_PID
-  on_load_cpu "$echo_upstream" --port 0 --form "$upstream_form" > "$work/echo-upstream.log" 2>&1 &
+  "${on_load_cpu[@]}" "$echo_upstream" --port 0 --form "$upstream_form" > "$work/echo-upstream.log" 2>&1 &
   ECHO_PID=$!
   PIDS+=("$ECHO_PID")
   wait_for "mcp-echo-upstream" 100 grep -q '^listening on' "$work/echo-upstream.log"
@@ -154,7 +157,7 @@ start_nginx() {  # NAME UPSTREAM_PORT -> NGINX_PORT NGINX_PID
   sed -e "s|@WORKERS@|$nginx_workers|; s|@DIR@|$dir|g; s|@UPSTREAM_PORT@|$2|g; s|@PORT@|$NGINX_PORT|" \
       -e "s|@CERT@|$ca/nginx/svid.pem|; s|@KEY@|$ca/nginx/svid_key.pem|; s|@CA@|$ca/nginx/bundle.pem|" \
       "$here/bench/load/nginx.conf.template" > "$dir/nginx.conf"
-  on_proxy_cpu nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" > "$dir/stdout.log" 2>&1 &
+  "${on_proxy_cpu[@]}" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" > "$dir/stdout.log" 2>&1 &
   NGINX_PID=$!
   PIDS+=("$NGINX_PID")
   wait_for "nginx" 100 port_open "$NGINX_PORT" || { cat "$dir/error.log" >&2; return 1; }
@@ -165,7 +168,7 @@ start_sidecar() {  # NAME UPSTREAM_PORT SOCKET -> SIDECAR_PORT SIDECAR_ADMIN SID
   mkdir -p "$dir"
   SIDECAR_PORT=$(free_port)
   SIDECAR_ADMIN=$(free_port)
-  on_proxy_cpu "$sidecar" --listen-address 127.0.0.1 --port "$SIDECAR_PORT" \
+  "${on_proxy_cpu[@]}" "$sidecar" --listen-address 127.0.0.1 --port "$SIDECAR_PORT" \
     --admin-address 127.0.0.1 --admin-port "$SIDECAR_ADMIN" --upstream-port "$2" \
     --spiffe-endpoint-socket "unix://$3" --policy-dir "$work/policy" \
     --receipts-path "$dir/receipts.jsonl" --receipts-stdout false --threads "$sidecar_threads" \
@@ -178,9 +181,10 @@ start_sidecar() {  # NAME UPSTREAM_PORT SOCKET -> SIDECAR_PORT SIDECAR_ADMIN SID
 
 # --- /proc sampling ---------------------------------------------------------------------------------------------
 clk_tck=$(getconf CLK_TCK)
-family() {  # PID -> the PID and its children (nginx: master and workers)
+family() {  # PID -> the PID and its descendants (nginx: master and workers)
+  local child
   echo "$1"
-  pgrep -P "$1" || true
+  for child in $(pgrep -P "$1" || true); do family "$child"; done
 }
 cpu_ticks() {  # PIDS... -> utime+stime, summed
   local pid total=0 fields
@@ -230,7 +234,7 @@ run_load() {  # SCENARIO PATH ROUND LOADGEN-ARGS... : one loadgen run, recorded 
   [ "$path" != direct ] && tls=("${client_tls[@]}")
   reset_peak_rss "${pids[@]}"
   before=$(cpu_ticks "${pids[@]}")
-  line=$(on_load_cpu "$loadgen" --url "$url" "${tls[@]}" --warmup "$warmup" --label "$scenario/$path" "$@" \
+  line=$("${on_load_cpu[@]}" "$loadgen" --url "$url" "${tls[@]}" --warmup "$warmup" --message-bytes "$message_bytes" --label "$scenario/$path" "$@" \
            2> "$work/last-loadgen.err" | grep '^RESULT ' || true)
   after=$(cpu_ticks "${pids[@]}")
   if [ -z "$line" ]; then
@@ -252,9 +256,9 @@ log "dev trust domain, Workload API, 1,000-rule policy, echo upstream, nginx, wa
 start_workload_api "$work/workload.sock" 1h
 "$here/bench/load/make_policy.sh" "$work/policy-src" "$td" "$loadgen_id" "$server_id" 1000
 mkdir -p "$work/policy"
-"$wardenctl" policy compile -f "$work/policy-src" > "$work/policy/bundle.json"
+"$wardenctl" policy compile -f "$work/policy-src" > "$work/policy/bundle.json" 2> "$work/policy-compile.log"
 sha256sum "$work/policy/bundle.json" | cut -d' ' -f1 > "$work/policy/policyVersion"
-policy_rules=$(grep -o '"id":"bench-tools/[^"]*"' "$work/policy/bundle.json" | sort -u | wc -l)
+policy_rules=$(grep -o '"effect":"' "$work/policy/bundle.json" | wc -l)
 
 start_echo_upstream
 UPSTREAM_PORT=$ECHO_PORT
@@ -300,7 +304,7 @@ rotating_api=$WORKLOAD_PID
 start_sidecar rotating "$UPSTREAM_PORT" "$work/rotating.sock"
 updates_before=$(metric "$SIDECAR_ADMIN" warden_svid_updates_total)
 # New connections during the rotations (one at a time), alongside the keep-alive load.
-on_load_cpu "$loadgen" --url "$(url_of sidecar)" "${client_tls[@]}" --mode closed --connections 1 \
+"${on_load_cpu[@]}" "$loadgen" --url "$(url_of sidecar)" "${client_tls[@]}" --mode closed --connections 1 \
   --new-connection-per-request --warmup "$warmup" --duration "$rot_seconds" --label rotation-handshakes \
   > "$work/rotation-handshakes.out" 2> "$work/rotation-handshakes.err" &
 handshakes_pid=$!
@@ -319,8 +323,7 @@ stop_pid "$ECHO_PID"
 if [ "$ev_seconds" != 0 ]; then
   log "server-everything (node) as the upstream"
   UPSTREAM_PORT=$(free_port)
-  env -i PATH="$PATH" PORT="$UPSTREAM_PORT" taskset -c "${load_cpu:-0-$(($(nproc) - 1))}" \
-    node --import "$here/e2e/local/loopback.mjs" "$everything" streamableHttp > "$work/everything.log" 2>&1 &
+  env -i PATH="$PATH" PORT="$UPSTREAM_PORT" "${on_load_cpu[@]}" node --import "$here/e2e/local/loopback.mjs" "$everything" streamableHttp > "$work/everything.log" 2>&1 &
   everything_pid=$!
   PIDS+=("$everything_pid")
   wait_for "server-everything" 200 port_open "$UPSTREAM_PORT"
@@ -333,8 +336,9 @@ fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- report -----------------------------------------------------------------------------------------------------
-field() {  # SCENARIO PATH KEY -> the median over rounds (empty if never run)
-  grep "^scenario=$1 path=$2 " "$results" | grep -o " $3=[^ ]*" | cut -d= -f2 | sort -g |
+field() {  # SCENARIO PATH KEY -> the median over rounds (empty if never run; latencies empty without answers)
+  grep "^scenario=$1 path=$2 " "$results" | { if [[ $3 == *_ms ]]; then grep -v ' ok=0 '; else cat; fi; } |
+    grep -o " $3=[^ ]*" | cut -d= -f2 | sort -g |
     awk '{v[NR] = $1} END {if (NR == 0) exit; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 errors_of() {  # SCENARIO PATH -> errors + unsent, summed over rounds
@@ -372,7 +376,7 @@ report() {
     echo
   fi
   echo "Setup: ${duration} s measured per run after ${warmup} s warm-up, median of $rounds interleaved round(s);" \
-       "tools/call of \`echo\` with a $(("$(echo 1024)")) B message, MCP session header, every answer checked;" \
+       "tools/call of \`echo\` with a $message_bytes B message, MCP session header, every answer checked;" \
        "open loops over $open_conns connections. Upstream: mcp-echo-upstream ($upstream_form answers)." \
        "nginx: $nginx_workers worker process(es). warden-sidecar: --threads $sidecar_threads" \
        "($sidecar_thread_count threads in all), $policy_rules-rule policy, receipts on (file, fdatasync)." \
