@@ -36,7 +36,8 @@ Options (defaults in brackets):
   --nginx-workers N       nginx worker_processes [1]
   --upstream-form F       echo upstream answers: json or sse [json]
   --message-bytes N       size of the echo tool's message argument [1024]
-  --no-pin                do not pin processes to CPUs (default: proxies on CPU 0, load and upstream on CPU 1)
+  --pin                   pin the proxy under test to CPU 0, load generator and upstream to CPU 1 (useful on an
+                          otherwise idle machine; on a shared one it confines us while others use both CPUs)
   --out FILE              also write the report to FILE
 EOF
 }
@@ -47,7 +48,7 @@ build=$(cd "$1" && pwd)
 shift
 duration=8 warmup=1 rounds=2 conn_list="1 8 64" rate_list="1000 5000" open_conns=64
 hs_seconds=5 hs_conns=8 rot_seconds=16 rot_ttl=4s ev_seconds=8
-sidecar_threads=1 nginx_workers=1 upstream_form=json pin=1 out="" message_bytes=1024
+sidecar_threads=1 nginx_workers=1 upstream_form=json pin=0 out="" message_bytes=1024
 while [ $# -gt 0 ]; do
   case $1 in
     --duration) duration=$2; shift ;;
@@ -65,7 +66,7 @@ while [ $# -gt 0 ]; do
     --nginx-workers) nginx_workers=$2; shift ;;
     --upstream-form) upstream_form=$2; shift ;;
     --message-bytes) message_bytes=$2; shift ;;
-    --no-pin) pin=0 ;;
+    --pin) pin=1 ;;
     --out) out=$2; shift ;;
     --help) usage; exit 0 ;;
     *) echo "unknown option $1 (--help lists them)" >&2; exit 64 ;;
@@ -344,9 +345,10 @@ field() {  # SCENARIO PATH KEY -> the median over rounds (empty if never run; la
 errors_of() {  # SCENARIO PATH -> errors + unsent, summed over rounds
   grep "^scenario=$1 path=$2 " "$results" | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^(errors|unsent)=/) {split($i, kv, "="); n += kv[2]}} END {print n + 0}'
 }
-fmt() { [ -n "$1" ] && printf "%.${2:-0}f" "$1" || printf "n/a"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b}'; }
-minus() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "") print "n/a"; else printf "%+.3f", a - b}'; }
+is_number() { [[ $1 =~ ^[-+]?[0-9]+(\.[0-9]+)?$ ]]; }
+fmt() { if is_number "$1"; then printf "%.${2:-0}f" "$1"; else printf "n/a"; fi; }
+ratio() { if is_number "$1" && is_number "$2"; then awk -v a="$1" -v b="$2" 'BEGIN {if (b == 0) print "n/a"; else printf "%.2f", a / b}'; else echo n/a; fi; }
+minus() { if is_number "$1" && is_number "$2"; then awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.3f", a - b}'; else echo n/a; fi; }
 mib() { awk -v k="$1" 'BEGIN {if (k == "" || k == 0) print "n/a"; else printf "%.1f", k / 1024}'; }
 cpu_per_1k() {  # SCENARIO PATH -> proxy CPU seconds per 1,000 right answers
   local ticks ok
@@ -363,7 +365,7 @@ latencies() {  # SCENARIO PATH
   with_errors "$(fmt "$(field "$1" "$2" p50_ms)" 3) / $(fmt "$(field "$1" "$2" p90_ms)" 3) / $(fmt "$(field "$1" "$2" p99_ms)" 3) / $(fmt "$(field "$1" "$2" p999_ms)" 3)" "$1" "$2"
 }
 verdict() { awk -v ok="$1" 'BEGIN {print (ok == 1 ? "met" : "**missed**")}'; }
-le() { awk -v a="$1" -v b="$2" 'BEGIN {print (a != "" && b != "" && a + 0 <= b + 0) ? 1 : 0}'; }
+le() { if is_number "$1" && is_number "$2"; then awk -v a="$1" -v b="$2" 'BEGIN {print (a + 0 <= b + 0) ? 1 : 0}'; else echo 0; fi; }
 
 report() {
   local total_errors
@@ -397,13 +399,15 @@ report() {
          "$(fmt "$(field "open-$r" sidecar rps)") | |"
   done
   for r in $rate_list; do
-    echo "| $r req/s: proxy CPU s per 1,000 requests | — | $(cpu_per_1k "open-$r" nginx) | $(cpu_per_1k "open-$r" sidecar) |" \
+    echo "| $r req/s: proxy CPU s per 1,000 requests | — | $(with_errors "$(cpu_per_1k "open-$r" nginx)" "open-$r" nginx) |" \
+         "$(with_errors "$(cpu_per_1k "open-$r" sidecar)" "open-$r" sidecar) |" \
          "$(ratio "$(cpu_per_1k "open-$r" sidecar)" "$(cpu_per_1k "open-$r" nginx)") |"
   done
   local last_conn
   last_conn=$(awk '{print $NF}' <<<"$conn_list")
-  echo "| closed loop, $last_conn connections: proxy CPU s per 1,000 requests | — | $(cpu_per_1k "closed-$last_conn" nginx) |" \
-       "$(cpu_per_1k "closed-$last_conn" sidecar) | $(ratio "$(cpu_per_1k "closed-$last_conn" sidecar)" "$(cpu_per_1k "closed-$last_conn" nginx)") |"
+  echo "| closed loop, $last_conn connections: proxy CPU s per 1,000 requests | — |" \
+       "$(with_errors "$(cpu_per_1k "closed-$last_conn" nginx)" "closed-$last_conn" nginx) |" \
+       "$(with_errors "$(cpu_per_1k "closed-$last_conn" sidecar)" "closed-$last_conn" sidecar) | $(ratio "$(cpu_per_1k "closed-$last_conn" sidecar)" "$(cpu_per_1k "closed-$last_conn" nginx)") |"
   for r in $rate_list; do
     echo "| $r req/s: peak RSS MiB | — | $(mib "$(field "open-$r" nginx proxy_hwm_kib)") |" \
          "$(mib "$(field "open-$r" sidecar proxy_hwm_kib)") | |"
