@@ -36,6 +36,8 @@ Options (defaults in brackets):
   --nginx-workers N       nginx worker_processes [1]
   --upstream-form F       echo upstream answers: json or sse [json]
   --message-bytes N       size of the echo tool's message argument [1024]
+  --receipts-dir DIR      where the sidecars write receipts (e.g. /dev/shm: fdatasync costs nothing on tmpfs)
+                          [the temporary directory, on the disk of /tmp]
   --pin                   pin the proxy under test to CPU 0, load generator and upstream to CPU 1 (useful on an
                           otherwise idle machine; on a shared one it confines us while others use both CPUs)
   --out FILE              also write the report to FILE
@@ -48,7 +50,7 @@ build=$(cd "$1" && pwd)
 shift
 duration=8 warmup=1 rounds=2 conn_list="1 8 64" rate_list="1000 5000" open_conns=64
 hs_seconds=5 hs_conns=8 rot_seconds=16 rot_ttl=4s ev_seconds=8
-sidecar_threads=1 nginx_workers=1 upstream_form=json pin=0 out="" message_bytes=1024
+sidecar_threads=1 nginx_workers=1 upstream_form=json pin=0 out="" message_bytes=1024 receipts_dir=""
 while [ $# -gt 0 ]; do
   case $1 in
     --duration) duration=$2; shift ;;
@@ -66,6 +68,7 @@ while [ $# -gt 0 ]; do
     --nginx-workers) nginx_workers=$2; shift ;;
     --upstream-form) upstream_form=$2; shift ;;
     --message-bytes) message_bytes=$2; shift ;;
+    --receipts-dir) receipts_dir=$2; shift ;;
     --pin) pin=1 ;;
     --out) out=$2; shift ;;
     --help) usage; exit 0 ;;
@@ -95,6 +98,7 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
+  if [ -n "$receipts_dir" ]; then rm -f "$receipts_dir"/receipts-*-$$.jsonl; fi
 }
 trap cleanup EXIT
 log() { echo "[$(date +%T)] $*" >&2; }
@@ -116,16 +120,9 @@ free_port() {
   echo "no free port found" >&2
   return 1
 }
-wait_for() {  # WHAT TRIES COMMAND...
-  local what=$1 tries=$2
-  shift 2
-  for ((i = 0; i < tries; i++)); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "timed out waiting for $what" >&2
-  return 1
-}
+# shellcheck source-path=SCRIPTDIR/.. source=e2e/local/stack.sh
+source "$here/e2e/local/stack.sh"  # for stack_wait WHAT TRIES COMMAND... (bounded wait until COMMAND succeeds)
+wait_for() { stack_wait "$@"; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
@@ -172,7 +169,7 @@ start_sidecar() {  # NAME UPSTREAM_PORT SOCKET -> SIDECAR_PORT SIDECAR_ADMIN SID
   "${on_proxy_cpu[@]}" "$sidecar" --listen-address 127.0.0.1 --port "$SIDECAR_PORT" \
     --admin-address 127.0.0.1 --admin-port "$SIDECAR_ADMIN" --upstream-port "$2" \
     --spiffe-endpoint-socket "unix://$3" --policy-dir "$work/policy" \
-    --receipts-path "$dir/receipts.jsonl" --receipts-stdout false --threads "$sidecar_threads" \
+    --receipts-path "${receipts_dir:-$dir}/receipts-$1-$$.jsonl" --receipts-stdout false --threads "$sidecar_threads" \
     > "$dir/sidecar.log" 2>&1 &
   SIDECAR_PID=$!
   PIDS+=("$SIDECAR_PID")
@@ -242,12 +239,12 @@ run_load() {  # SCENARIO PATH ROUND LOADGEN-ARGS... : one loadgen run, recorded 
     cat "$work/last-loadgen.err" >&2
     line="RESULT label=$scenario/$path ok=0 errors=1 unsent=0 rps=0 error_kinds=loadgen_failed"
   fi
-  grep -q 'ERRORS' "$work/last-loadgen.err" && sed -n '/ERRORS/,$p' "$work/last-loadgen.err" >&2
   local hwm=0
   [ ${#pids[@]} -gt 0 ] && hwm=$(status_kib VmHWM "${pids[@]}")
   echo "scenario=$scenario path=$path round=$round ${line#RESULT } proxy_cpu_ticks=$((after - before)) proxy_hwm_kib=$hwm" \
     >> "$results"
-  log "$scenario $path (round $round): $(grep -o 'rps=[^ ]*' <<<"$line") $(grep -o 'p99_ms=[^ ]*' <<<"$line") $(grep -o 'errors=[^ ]*' <<<"$line")"
+  log "$scenario $path (round $round): $(grep -o ' rps=[^ ]*' <<<"$line") $(grep -o 'p99_ms=[^ ]*' <<<"$line") $(grep -o 'errors=[^ ]*' <<<"$line") $(grep -o 'unsent=[^ ]*' <<<"$line")"
+  if grep -q 'ERRORS' "$work/last-loadgen.err"; then sed -n '/ERRORS/,$p' "$work/last-loadgen.err" >&2; fi
 }
 
 # --- set-up -----------------------------------------------------------------------------------------------------
@@ -255,6 +252,7 @@ log "dev trust domain, Workload API, 1,000-rule policy, echo upstream, nginx, wa
 "$wardenctl" dev ca --dir "$ca" --trust-domain "$td" --svid "loadgen=$loadgen_id" \
   --svid "nginx=spiffe://$td/ns/tools/sa/nginx" > "$work/ca.log" 2>&1 || { cat "$work/ca.log" >&2; exit 1; }
 start_workload_api "$work/workload.sock" 1h
+main_api=$WORKLOAD_PID
 "$here/bench/load/make_policy.sh" "$work/policy-src" "$td" "$loadgen_id" "$server_id" 1000
 mkdir -p "$work/policy"
 "$wardenctl" policy compile -f "$work/policy-src" > "$work/policy/bundle.json" 2> "$work/policy-compile.log"
@@ -297,6 +295,10 @@ for path in nginx sidecar; do
     --duration "$hs_seconds"
 done
 stop_pid "$SIDECAR_PID"
+if ! kill -0 "$main_api" 2>/dev/null; then
+  log "WARNING: the dev Workload API of the main runs exited during them (the sidecar kept its SVID):"
+  tail -5 "$work/workload.sock.log" >&2
+fi
 
 # --- SVID rotation under load -----------------------------------------------------------------------------------
 log "SVID rotation: a Workload API with --ttl $rot_ttl (rotation every TTL/2) and a fresh sidecar"
@@ -329,7 +331,8 @@ if [ "$ev_seconds" != 0 ]; then
   PIDS+=("$everything_pid")
   wait_for "server-everything" 200 port_open "$UPSTREAM_PORT"
   start_nginx everything "$UPSTREAM_PORT"
-  start_sidecar everything "$UPSTREAM_PORT" "$work/workload.sock"
+  start_workload_api "$work/everything.sock" 1h
+  start_sidecar everything "$UPSTREAM_PORT" "$work/everything.sock"
   for path in direct nginx sidecar; do
     run_load everything "$path" 1 --mode closed --connections 8 --duration "$ev_seconds"
   done
@@ -371,7 +374,9 @@ report() {
   local total_errors
   total_errors=$(awk '{for (i = 1; i <= NF; i++) if ($i ~ /^(errors|unsent)=/) {split($i, kv, "="); n += kv[2]}} END {print n + 0}' "$results")
   echo "Run $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown);" \
-       "load average $load_start at the start, $load_end at the end."
+       "machine: $(nproc) vCPU $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ {print $2}') GiB," \
+       "Linux $(uname -r), $(nginx -v 2>&1 | sed 's/^nginx version: //'), node $(node --version 2>/dev/null || echo absent);" \
+       "load average $load_start at the start, $load_end at the end (other work shares this machine when it is high)."
   echo
   if [ "$total_errors" -gt 0 ]; then
     echo "**THIS RUN HAD ERRORS: $total_errors requests failed or were never sent. Figures flagged below.**"
@@ -475,12 +480,13 @@ report() {
        "$(verdict "$(le "$(field "open-$second_rate" sidecar proxy_hwm_kib)" 40960)") |"
   echo "| CPU per 1,000 tool calls ≤ nginx (at $second_rate req/s) | $(cpu_per_1k "open-$second_rate" sidecar) vs $(cpu_per_1k "open-$second_rate" nginx) s |" \
        "$(verdict "$(le "$(cpu_per_1k "open-$second_rate" sidecar)" "$(cpu_per_1k "open-$second_rate" nginx)")") |"
-  if [ "$total_errors" -gt 0 ]; then
-    echo
-    echo "**ERRORS by run:**"
-    echo
-    grep -v ' errors=0 unsent=0 ' "$results" | sed 's/^/    /'
-  fi
+  echo
+  echo "Every run (loadgen RESULT lines; proxy_cpu_ticks at $clk_tck per second; runs with errors or unsent requests"
+  echo "are the ones without \"errors=0 unsent=0\"):"
+  echo
+  echo '```'
+  cat "$results"
+  echo '```'
 }
 
 report_text=$(report)

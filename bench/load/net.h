@@ -1,17 +1,13 @@
 #pragma once
 
-// Asio and Beast for the load harness, included the way the sidecar includes them (Boost 1.74 needs <utility>
-// before asio/awaitable.hpp; sidecar/common/asio.h handles that), with the harness's own short names.
+// The harness uses Asio and Beast exactly as the sidecar does: the same include order (Boost 1.74 needs <utility>
+// before asio/awaitable.hpp) and the same short names (asio, beast, http, tcp, error_code, awaitWith).
 
 #include "sidecar/common/asio.h"
 
 namespace warden::bench {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = boost::beast::http;
-using tcp = boost::asio::ip::tcp;
-using error_code = boost::system::error_code;
-using sidecar::awaitWith;
+// sidecar/common/asio.h declares nothing but those names in warden::sidecar.
+using namespace warden::sidecar;
 
 }  // namespace warden::bench
