@@ -386,7 +386,7 @@ report() {
        "tools/call of \`echo\` with a $message_bytes B message, MCP session header, every answer checked;" \
        "open loops over $open_conns connections. Upstream: mcp-echo-upstream ($upstream_form answers)." \
        "nginx: $nginx_workers worker process(es). warden-sidecar: --threads $sidecar_threads" \
-       "($sidecar_thread_count threads in all), $policy_rules-rule policy, receipts on (file, fdatasync)." \
+       "($sidecar_thread_count threads in all), $policy_rules-rule policy, receipts on (fdatasync; in ${receipts_dir:-the temporary directory under ${TMPDIR:-/tmp}})." \
        "$(if [ -n "$proxy_cpu" ]; then echo "Pinned: nginx and warden-sidecar on CPU $proxy_cpu, load generator and upstream on CPU $load_cpu."; else echo "Not pinned."; fi)"
   echo
   echo "| | direct | nginx | warden-sidecar | sidecar/nginx |"
