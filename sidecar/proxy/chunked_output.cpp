@@ -10,7 +10,8 @@ namespace warden::sidecar {
 void ChunkedOutput::header(http::response<http::empty_body>& header) {
   header.chunked(true);
   http::fields::writer serialized{header.base(), header.version(), header.result_int()};
-  for (const auto buffer : beast::buffers_range_ref(serialized.get())) {
+  const auto buffers = serialized.get();
+  for (const auto buffer : beast::buffers_range_ref(buffers)) {
     pending_.append(static_cast<const char*>(buffer.data()), buffer.size());
   }
 }
