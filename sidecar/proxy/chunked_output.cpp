@@ -3,17 +3,14 @@
 #include <array>
 #include <charconv>
 
+#include "sidecar/proxy/header_text.h"
 #include "sidecar/proxy/http_responses.h"
 
 namespace warden::sidecar {
 
 void ChunkedOutput::header(http::response<http::empty_body>& header) {
   header.chunked(true);
-  http::fields::writer serialized{header.base(), header.version(), header.result_int()};
-  const auto buffers = serialized.get();
-  for (const auto buffer : beast::buffers_range_ref(buffers)) {
-    pending_.append(static_cast<const char*>(buffer.data()), buffer.size());
-  }
+  appendHeaderText(pending_, header.base());
 }
 
 void ChunkedOutput::chunk(std::string_view bytes) {

@@ -115,8 +115,9 @@ ReceiptLine buildReceiptLine(const ReceiptInput& input, std::uint64_t seq, std::
   r.reason = input.reason;
   r.policyVersion = input.policyVersion;
   r.prev = std::string(prev);
-  r.hash = policy::sha256Hex(canonicalReceiptText(r, /*withHash=*/false));
-  line.text = canonicalReceiptText(r, /*withHash=*/true);
+  const UnhashedReceiptText unhashed = unhashedReceiptText(r);
+  r.hash = policy::sha256Hex(unhashed.text);
+  line.text = insertHash(unhashed, r.hash);
   return line;
 }
 

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -40,15 +41,16 @@ void appendField(std::string& out, std::string_view key, std::string_view value)
 
 }  // namespace
 
-std::string canonicalReceiptText(const Receipt& r, bool withHash) {
-  std::string out;
+UnhashedReceiptText unhashedReceiptText(const Receipt& r) {
+  UnhashedReceiptText result;
+  std::string& out = result.text;
   out.reserve(640 + r.reason.size() + r.principal.size() + r.target.size());
   // Keys in byte order: argsSha256 decision hash method policyVersion prev principal reason rules seq server session
   // target time.
   out += "{\"argsSha256\":";
   appendString(out, r.argsSha256);
   appendField(out, "decision", r.decision);
-  if (withHash) appendField(out, "hash", r.hash);
+  result.hashAt = out.size();
   appendField(out, "method", r.method);
   appendField(out, "policyVersion", r.policyVersion);
   appendField(out, "prev", r.prev);
@@ -68,7 +70,24 @@ std::string canonicalReceiptText(const Receipt& r, bool withHash) {
   appendField(out, "target", r.target);
   appendField(out, "time", r.time);
   out += '}';
+  return result;
+}
+
+std::string insertHash(const UnhashedReceiptText& unhashed, std::string_view hash) {
+  std::string field;
+  appendField(field, "hash", hash);
+  std::string out;
+  out.reserve(unhashed.text.size() + field.size());
+  out.append(unhashed.text, 0, unhashed.hashAt);
+  out += field;
+  out.append(unhashed.text, unhashed.hashAt);
   return out;
+}
+
+std::string canonicalReceiptText(const Receipt& r, bool withHash) {
+  UnhashedReceiptText unhashed = unhashedReceiptText(r);
+  if (!withHash) return std::move(unhashed.text);
+  return insertHash(unhashed, r.hash);
 }
 
 }  // namespace warden::sidecar

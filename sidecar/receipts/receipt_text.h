@@ -15,4 +15,14 @@ namespace warden::sidecar {
 // Throws only std::bad_alloc.
 std::string canonicalReceiptText(const Receipt& receipt, bool withHash);
 
+// The writer's path, which needs both texts: the one without `hash` (what the hash is computed over), and where
+// `"hash":…` belongs in it (after `decision`), so that the line is that text with the hash inserted, not a second
+// serialization.
+struct UnhashedReceiptText {
+  std::string text;
+  std::size_t hashAt = 0;
+};
+UnhashedReceiptText unhashedReceiptText(const Receipt& receipt);
+std::string insertHash(const UnhashedReceiptText& unhashed, std::string_view hash);
+
 }  // namespace warden::sidecar
