@@ -9,6 +9,7 @@
 #include "sidecar/mcp/jsonrpc.h"
 #include "sidecar/mcp/listing_filter.h"
 #include "sidecar/mcp/sse.h"
+#include "sidecar/proxy/chunked_output.h"
 #include "sidecar/proxy/http_responses.h"
 
 namespace warden::sidecar {
@@ -86,41 +87,27 @@ bool filterListings(nlohmann::json& body, const RelayPlan& plan) {
   return changed;
 }
 
-asio::awaitable<void> writeChunk(ClientStream& client, std::string_view bytes, RelayOutcome& out) {
-  if (bytes.empty() || !out.clientOk) co_return;
-  error_code ec;
-  co_await timedWrite(
-      client,
-      [&](error_code& e) {
-        return asio::async_write(client, http::make_chunk(asio::buffer(bytes.data(), bytes.size())), awaitWith(e));
-      },
-      ec);
-  if (ec) {
-    out.clientOk = false;
-    out.error = "agent connection lost: " + ec.message();
-  }
-}
-
-asio::awaitable<void> startChunked(ClientStream& client, http::response<http::empty_body>& header,
-                                   RelayOutcome& out) {
-  header.chunked(true);
-  http::response_serializer<http::empty_body> serializer{header};
-  error_code ec;
-  co_await timedWrite(client, [&](error_code& e) { return http::async_write_header(client, serializer, awaitWith(e)); },
-                      ec);
-  out.status = header.result_int();
-  if (ec) {
-    out.clientOk = false;
-    out.error = "agent connection lost: " + ec.message();
-  }
-}
-
-asio::awaitable<void> finishChunked(ClientStream& client, RelayOutcome& out) {
+// Writes what is pending; a failed write ends the relay (the agent is gone).
+asio::awaitable<void> flushTo(ClientStream& client, ChunkedOutput& pending, RelayOutcome& out) {
   if (!out.clientOk) co_return;
   error_code ec;
-  co_await timedWrite(client, [&](error_code& e) { return asio::async_write(client, http::make_chunk_last(), awaitWith(e)); },
-                      ec);
-  if (ec) out.clientOk = false;
+  co_await pending.flush(client, ec);
+  if (ec) {
+    out.clientOk = false;
+    out.error = "agent connection lost: " + ec.message();
+  }
+}
+
+// Starts a chunked answer: its header (and the proxy's own first chunk, if any) is pending, and is written at once
+// unless part of the server's body has already arrived with it (then header and body leave together).
+asio::awaitable<void> startChunked(ClientStream& client, const http::response_parser<http::buffer_body>& parser,
+                                   const beast::flat_buffer& buffer, bool keepAlive, std::string_view firstChunk,
+                                   ChunkedOutput& pending, RelayOutcome& out) {
+  auto header = clientHeader(parser.get(), keepAlive);
+  pending.header(header);
+  pending.chunk(firstChunk);
+  out.status = header.result_int();
+  if (buffer.size() == 0 && !parser.is_done()) co_await flushTo(client, pending, out);
 }
 
 // What the agent gets of an event that is dropped: its id alone (no data, so nothing is dispatched), which keeps
@@ -159,9 +146,9 @@ std::string relayedEvent(mcp::SseEvent& event, const RelayPlan& plan, std::optio
 asio::awaitable<void> relayEventStream(ClientStream& client, beast::tcp_stream& upstream,
                                        beast::flat_buffer& buffer, http::response_parser<http::buffer_body>& parser,
                                        const RelayPlan& plan, bool keepAlive, RelayOutcome& out) {
-  auto header = clientHeader(parser.get(), keepAlive);
-  co_await startChunked(client, header, out);
-  if (plan.batch) co_await writeChunk(client, mcp::localAnswersAsSse(*plan.batch, plan.localAnswers), out);
+  ChunkedOutput pending;
+  const std::string ownAnswers = plan.batch ? mcp::localAnswersAsSse(*plan.batch, plan.localAnswers) : std::string();
+  co_await startChunked(client, parser, buffer, keepAlive, ownAnswers, pending, out);
 
   std::optional<mcp::AnswerTracker> answers;
   if (plan.forwardedIds) answers.emplace(*plan.forwardedIds);
@@ -179,17 +166,23 @@ asio::awaitable<void> relayEventStream(ClientStream& client, beast::tcp_stream& 
     const bool fine = events.feed(std::string_view(piece.data(), n), completed);
     std::string ready;
     for (auto& event : completed) ready += relayedEvent(event, plan, answers, out);
-    co_await writeChunk(client, ready, out);
+    pending.chunk(ready);
     if (!fine) {
       broken = "its answer stream is malformed (" + events.error() + ")";
       break;
     }
+    // The server may stay silent for a while now: what is ready goes out before the next read.
+    if (!parser.is_done()) co_await flushTo(client, pending, out);
   }
   if (!out.clientOk) co_return;
   if (!broken.empty()) out.error += (out.error.empty() ? "" : "; ") + broken;
   if (!answers) {
     // A GET stream that broke off is cut, not ended: the agent sees that and resumes it (Last-Event-ID).
-    if (!broken.empty()) out.clientOk = false;
+    if (!broken.empty()) {
+      co_await flushTo(client, pending, out);
+      out.clientOk = false;
+      co_return;
+    }
   } else {
     // The server will not answer any more on this stream: what it left unanswered gets an error now.
     std::string closing;
@@ -200,10 +193,10 @@ asio::awaitable<void> relayEventStream(ClientStream& client, beast::tcp_stream& 
           mcp::upstreamFailureResponse(id, broken.empty() ? "no answer to this request" : broken));
       closing += mcp::serializeEvent(event);
     }
-    co_await writeChunk(client, closing, out);
+    pending.chunk(closing);
   }
-  if (!out.clientOk) co_return;
-  co_await finishChunked(client, out);
+  pending.last();
+  co_await flushTo(client, pending, out);
   out.upstreamReusable = broken.empty() && out.clientOk && parser.is_done() && parser.keep_alive();
 }
 
@@ -211,21 +204,25 @@ asio::awaitable<void> relayEventStream(ClientStream& client, beast::tcp_stream& 
 asio::awaitable<void> relayRaw(ClientStream& client, beast::tcp_stream& upstream, beast::flat_buffer& buffer,
                                http::response_parser<http::buffer_body>& parser, const RelayPlan& plan,
                                bool keepAlive, RelayOutcome& out) {
-  auto header = clientHeader(parser.get(), keepAlive);
-  co_await startChunked(client, header, out);
+  ChunkedOutput pending;
+  co_await startChunked(client, parser, buffer, keepAlive, {}, pending, out);
   std::array<char, kPiece> piece;
   while (out.clientOk && !parser.is_done()) {
     error_code ec;
     const auto n = co_await readPiece(upstream, buffer, parser, piece.data(), piece.size(), plan.idleTimeout, ec);
     if (ec) {
       // Part of the answer is out already: the agent can only be shown the cut, at once, by closing.
+      co_await flushTo(client, pending, out);
       out.error = "upstream response ended: " + ec.message();
       out.clientOk = false;
       co_return;
     }
-    co_await writeChunk(client, std::string_view(piece.data(), n), out);
+    pending.chunk(std::string_view(piece.data(), n));
+    if (!parser.is_done()) co_await flushTo(client, pending, out);
   }
-  co_await finishChunked(client, out);
+  if (!out.clientOk) co_return;
+  pending.last();
+  co_await flushTo(client, pending, out);
   out.upstreamReusable = out.clientOk && parser.is_done() && parser.keep_alive();
 }
 

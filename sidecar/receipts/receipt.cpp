@@ -9,6 +9,7 @@
 #include "policy/canonical_json.h"
 #include "policy/quote.h"
 #include "policy/strict_json.h"
+#include "sidecar/receipts/receipt_text.h"
 
 namespace warden::sidecar {
 namespace {
@@ -35,20 +36,6 @@ constexpr StringField kStringFields[] = {
     {"hash", &Receipt::hash},
 };
 constexpr std::size_t kFieldCount = std::size(kStringFields) + 2;  // + seq, rules
-
-json toJson(const Receipt& r, bool withHash) {
-  json rules = json::array();
-  for (const auto& rule : r.rules) rules.push_back(rule);
-  json object = {{"seq", r.seq},           {"time", r.time},
-                 {"server", r.server},     {"principal", r.principal},
-                 {"session", r.session},   {"method", r.method},
-                 {"target", r.target},     {"argsSha256", r.argsSha256},
-                 {"decision", r.decision}, {"rules", std::move(rules)},
-                 {"reason", r.reason},     {"policyVersion", r.policyVersion},
-                 {"prev", r.prev}};
-  if (withHash) object["hash"] = r.hash;
-  return object;
-}
 
 std::string* stringField(Receipt& r, std::string_view name) {
   for (const auto& field : kStringFields) {
@@ -128,18 +115,17 @@ ReceiptLine buildReceiptLine(const ReceiptInput& input, std::uint64_t seq, std::
   r.reason = input.reason;
   r.policyVersion = input.policyVersion;
   r.prev = std::string(prev);
-  json object = toJson(r, /*withHash=*/false);
-  r.hash = policy::sha256Hex(policy::canonicalJson(object));
-  object["hash"] = r.hash;
-  line.text = policy::canonicalJson(object);
+  const UnhashedReceiptText unhashed = unhashedReceiptText(r);
+  r.hash = policy::sha256Hex(unhashed.text);
+  line.text = insertHash(unhashed, r.hash);
   return line;
 }
 
 std::string computeReceiptHash(const Receipt& receipt) {
-  return policy::sha256Hex(policy::canonicalJson(toJson(receipt, /*withHash=*/false)));
+  return policy::sha256Hex(canonicalReceiptText(receipt, /*withHash=*/false));
 }
 
-std::string formatReceipt(const Receipt& receipt) { return policy::canonicalJson(toJson(receipt, true)); }
+std::string formatReceipt(const Receipt& receipt) { return canonicalReceiptText(receipt, /*withHash=*/true); }
 
 std::optional<Receipt> parseReceipt(std::string_view line, std::string* error) {
   const auto parsed = policy::parseStrictJson(line);
@@ -215,13 +201,9 @@ std::optional<Receipt> parseReceipt(std::string_view line, std::string* error) {
 }
 
 std::string checkReceiptIntegrity(const Receipt& receipt, std::string_view line) {
-  json object = toJson(receipt, /*withHash=*/false);
-  if (policy::sha256Hex(policy::canonicalJson(object)) != receipt.hash) {
-    return "hash does not match its content (edited)";
-  }
+  if (computeReceiptHash(receipt) != receipt.hash) return "hash does not match its content (edited)";
   // The same content written differently (white space, escapes, key order) is still a change to the file.
-  object["hash"] = receipt.hash;
-  if (policy::canonicalJson(object) != line) return "not in canonical form (edited)";
+  if (formatReceipt(receipt) != line) return "not in canonical form (edited)";
   return "";
 }
 

@@ -300,6 +300,50 @@ TEST_F(ProxyResilienceTest, PooledConnectionClosedByTheServerAsARequestArrivesIs
   EXPECT_EQ(upstream_.countToolCalls("read_second"), 1u);
 }
 
+TEST_F(ProxyResilienceTest, CallsOnOneAgentConnectionShareOneKeptAliveUpstreamConnection) {
+  start();
+  auto reader = client(pki_.reader);
+  for (int i = 0; i < 20; ++i) {
+    const std::string tool = "read_" + std::to_string(i);
+    auto r = reader.post(call(i, tool).dump());
+    ASSERT_EQ(r.status, 200u) << r.error;
+    EXPECT_EQ(r.json()["result"]["content"][0]["text"], "called " + tool) << r.body;
+  }
+  // A new loopback connection per call would cost a connect and a close per call.
+  EXPECT_EQ(upstream_.connections(), 1u);
+  EXPECT_EQ(upstream_.requests().size(), 20u);
+}
+
+// An answer text of `size` bytes, not all alike.
+std::string answerText(std::size_t size) {
+  std::string text(size, 'x');
+  for (std::size_t i = 0; i < size; i += 97) text[i] = static_cast<char>('a' + i % 26);
+  return text;
+}
+
+TEST_F(ProxyResilienceTest, AnswersOfEverySizeAreRelayedByteForByte) {
+  // Small answers leave with their header in one write, larger ones piece by piece: the bytes must not differ.
+  answerWith([](const UpstreamRequest& req) {
+    const auto body = json::parse(req.body);
+    const auto size = body["params"]["arguments"]["size"].get<std::size_t>();
+    UpstreamReply reply;
+    reply.body = json({{"jsonrpc", "2.0"},
+                       {"id", body["id"]},
+                       {"result", {{"content", {{{"type", "text"}, {"text", answerText(size)}}}}}}})
+                     .dump();
+    return reply;
+  });
+  start();
+  auto reader = client(pki_.reader);
+  int id = 0;
+  for (std::size_t size : {0u, 1u, 100u, 16u * 1024u - 80u, 16u * 1024u, 100u * 1024u, 1024u * 1024u}) {
+    auto r = reader.post(call(++id, "read_file", {{"size", size}}).dump());
+    ASSERT_EQ(r.status, 200u) << r.error;
+    EXPECT_EQ(r.json()["result"]["content"][0]["text"], answerText(size)) << "answer text of " << size << " bytes";
+  }
+  EXPECT_EQ(upstream_.connections(), 1u);
+}
+
 // ---- 6. Slow and idle agents.
 
 TEST_F(ProxyResilienceTest, AgentSendingHalfAHeaderIsDisconnectedAfterTheHeaderTimeout) {
