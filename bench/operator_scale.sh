@@ -16,7 +16,8 @@ kas=$source_dir/scripts/kube-apiserver.sh
 work=$(mktemp -d)
 op_pid=
 cleanup() {
-  [ -n "$op_pid" ] && kill "$op_pid" 2>/dev/null || true
+  # The operator runs in a process group of its own: a wrapper's children end with it.
+  [ -n "$op_pid" ] && kill -- "-$op_pid" 2>/dev/null || true
   "$kas" stop "$work/api" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -83,7 +84,7 @@ published() {
 
 start=$(now_ms)
 # shellcheck disable=SC2086 # the wrapper is a command line
-${OPERATOR_WRAPPER:-} "$build/operator/warden-operator" --kubeconfig "$KUBECONFIG" --leader-elect=false --webhook-port 0 --admin-address 127.0.0.1 \
+setsid ${OPERATOR_WRAPPER:-} "$build/operator/warden-operator" --kubeconfig "$KUBECONFIG" --leader-elect=false --webhook-port 0 --admin-address 127.0.0.1 \
   --admin-port 0 --workers "$workers" --log-level warn > "$work/operator.log" 2>&1 &
 op_pid=$!
 count=0
