@@ -4,6 +4,8 @@
 # starts and the run measures the time until every server's ConfigMap holds its bundle, and the operator's peak
 # RSS (VmHWM). Usage: operator_scale.sh BUILD_DIR [SERVERS [POLICIES_PER_SERVER [WORKERS]]]
 # Use a Release build for figures: scripts/build.sh release && bench/operator_scale.sh build/release
+# OPERATOR_WRAPPER: a command the operator is started under, for profiling (e.g. "heaptrack -o /tmp/op"); the
+# peak RSS printed is then the wrapper's process, not the operator's alone.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 servers=${2:-1000}
@@ -14,14 +16,18 @@ kas=$source_dir/scripts/kube-apiserver.sh
 work=$(mktemp -d)
 op_pid=
 cleanup() {
-  [ -n "$op_pid" ] && kill "$op_pid" 2>/dev/null || true
+  # The operator runs in a process group of its own: a wrapper's children end with it.
+  [ -n "$op_pid" ] && kill -- "-$op_pid" 2>/dev/null || true
   "$kas" stop "$work/api" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-"$kas" start "$work/api" 2>/dev/null
+# A /16 for Service cluster IPs: the script's /24 holds 254 Services, and every server gets one (past the 254th, the
+# API server answers 500 "range is full" and the operator retries those servers with backoff).
+KUBE_APISERVER_EXTRA_ARGS="${KUBE_APISERVER_EXTRA_ARGS:-} --service-cluster-ip-range 10.0.0.0/16" \
+  "$kas" start "$work/api" 2>/dev/null
 # shellcheck disable=SC1091
 . "$work/api/env"
 export KUBECONFIG
@@ -66,14 +72,19 @@ t=$(now_ms)
 kubectl create -f "$work/objects.yaml" >/dev/null
 echo "created in $(($(now_ms) - t)) ms"
 
+# How many ConfigMaps of ours carry a policy version. A probe that fails (the API server busy) repeats the last
+# count; none found is 0 (grep's status 1 must not end the run under `set -e -o pipefail`).
 published() {
-  curl -fsS --max-time 30 --cacert "$CA_FILE" -H "Authorization: Bearer $TOKEN" \
-    "$API_URL/api/v1/namespaces/scale/configmaps?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dmcp-warden" |
-    grep -o '"mcpwarden.io/policy-version"' | wc -l
+  local body
+  body=$(curl -fsS --max-time 30 --cacert "$CA_FILE" -H "Authorization: Bearer $TOKEN" \
+    "$API_URL/api/v1/namespaces/scale/configmaps?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dmcp-warden") ||
+    { echo "$count"; return 0; }
+  { grep -o '"mcpwarden.io/policy-version"' <<<"$body" || true; } | wc -l
 }
 
 start=$(now_ms)
-"$build/operator/warden-operator" --kubeconfig "$KUBECONFIG" --leader-elect=false --webhook-port 0 --admin-address 127.0.0.1 \
+# shellcheck disable=SC2086 # the wrapper is a command line
+setsid ${OPERATOR_WRAPPER:-} "$build/operator/warden-operator" --kubeconfig "$KUBECONFIG" --leader-elect=false --webhook-port 0 --admin-address 127.0.0.1 \
   --admin-port 0 --workers "$workers" --log-level warn > "$work/operator.log" 2>&1 &
 op_pid=$!
 count=0

@@ -117,7 +117,9 @@ bool OperatorApp::start(std::string* error) {
     if (got.ok()) version = parseServerVersion(got.body, &why);
     if (!version) sidecar::logWarn("API server version unknown; injecting regular containers", {{"error", got.ok() ? why : got.error}});
     McpServerLister lister = [&manager](const std::string& ns) {
-      return manager.reader().list(resources::mcpServers(), ns);
+      std::vector<nlohmann::json> servers;
+      for (const auto& server : manager.reader().list(resources::mcpServers(), ns)) servers.push_back(*server);
+      return servers;
     };
     parts->webhooks = WebhookRuntime::start(config_, parts->client, version, lister, &why);
     if (!parts->webhooks) {

@@ -78,9 +78,45 @@ bool appliedFieldsDropped(const json& live, const json& intent, std::string_view
   for (const auto& entry : arrayField(objectField(live, "metadata"), "managedFields")) {
     if (stringField(entry, "manager") != manager || stringField(entry, "operation") != "Apply") continue;
     if (!stringField(entry, "subresource").empty()) continue;
-    if (dropped(objectField(entry, "fieldsV1"), intent)) return true;
+    const std::string& text = stringField(entry, "fieldsV1");
+    const bool gone = text.empty() ? dropped(objectField(entry, "fieldsV1"), intent)
+                                   : dropped(json::parse(text, nullptr, false), intent);
+    if (gone) return true;
   }
   return false;
+}
+
+void dropManagedFields(json& object) {
+  if (!object.is_object()) return;
+  auto metadata = object.find("metadata");
+  if (metadata != object.end() && metadata->is_object()) metadata->erase("managedFields");
+}
+
+void compactOwnManagedFields(json& object, std::string_view manager) {
+  if (!object.is_object()) return;
+  auto metadata = object.find("metadata");
+  if (metadata == object.end() || !metadata->is_object()) return;
+  auto managed = metadata->find("managedFields");
+  if (managed == metadata->end()) return;
+  if (managed->is_array()) {
+    json own = json::array();
+    for (const auto& entry : *managed) {
+      if (stringField(entry, "manager") != manager) continue;
+      json compact = json::object();
+      for (const char* key : {"manager", "operation", "subresource"}) {
+        if (auto it = entry.find(key); it != entry.end()) compact[key] = *it;
+      }
+      if (auto fields = entry.find("fieldsV1"); fields != entry.end()) {
+        compact["fieldsV1"] = fields->is_string() ? *fields : json(fields->dump());
+      }
+      own.push_back(std::move(compact));
+    }
+    if (!own.empty()) {
+      *managed = std::move(own);
+      return;
+    }
+  }
+  metadata->erase(managed);
 }
 
 }  // namespace warden::op

@@ -11,6 +11,7 @@
 #include "operator/controllers/json_fields.h"
 #include "operator/controllers/managed_fields.h"
 #include "operator/controllers/reconcile_key.h"
+#include "operator/controllers/toolpolicy_target.h"
 #include "operator/kube/resource_type.h"
 #include "policy/canonical_json.h"
 #include "policy/object_decoder.h"
@@ -27,6 +28,12 @@ json withTypeMeta(json object, const ResourceType& type) {
   if (!object.contains("apiVersion")) object["apiVersion"] = type.apiVersion();
   if (!object.contains("kind")) object["kind"] = type.kind;
   return object;
+}
+
+// The same for a cached object, copied only when it lacks them (objects from the API server carry them).
+ObjectPtr withTypeMeta(ObjectPtr object, const ResourceType& type) {
+  if (!object->is_object() || (object->contains("apiVersion") && object->contains("kind"))) return object;
+  return std::make_shared<const json>(withTypeMeta(*object, type));
 }
 
 std::string join(const std::vector<std::string>& items, const char* separator) {
@@ -94,7 +101,7 @@ struct McpServerReconciler::Pass {
   std::chrono::system_clock::time_point now{};
   std::optional<policy::MCPServer> server;
   std::optional<Published> published;
-  std::optional<json> liveConfigMap;
+  ObjectPtr liveConfigMap;  // null: none
   ReconcileResult& result;
 
   bool failed() const { return !result.error.empty(); }
@@ -140,12 +147,12 @@ ReconcileResult McpServerReconciler::reconcile(const std::string& namespaceName)
 }
 
 void McpServerReconciler::run(Pass& pass) {
-  auto live = reader_.get(resources::mcpServers(), pass.key.ns, pass.key.name);
+  const ObjectPtr live = reader_.get(resources::mcpServers(), pass.key.ns, pass.key.name);
   // Gone: nothing to do; owner references let Kubernetes garbage-collect the children.
   if (!live) return;
   // Being deleted: the garbage collector removes the children; writing them again would only delay it.
   if (objectField(*live, "metadata").contains("deletionTimestamp")) return;
-  pass.live = withTypeMeta(std::move(*live), resources::mcpServers());
+  pass.live = withTypeMeta(*live, resources::mcpServers());
   if (stringField(objectField(pass.live, "metadata"), "uid").empty()) {
     pass.result.error = "MCPServer " + makeKey(pass.key.ns, pass.key.name) + " has no metadata.uid";
     return;
@@ -185,24 +192,19 @@ void McpServerReconciler::applyChildren(Pass& pass) {
   const std::string& name = pass.key.name;
 
   // The ToolPolicies targeting this server, by their raw targetRef (so that invalid ones count), sorted by name.
-  std::vector<json> targeting;
-  for (auto& p : reader_.list(resources::toolPolicies(), ns)) {
-    const json& metadata = objectField(p, "metadata");
-    const std::string& pns = stringField(metadata, "namespace");
-    if (!pns.empty() && pns != ns) continue;
-    if (stringField(objectField(objectField(p, "spec"), "targetRef"), "name") != name) continue;
-    targeting.push_back(withTypeMeta(std::move(p), resources::toolPolicies()));
-  }
-  std::sort(targeting.begin(), targeting.end(), [](const json& a, const json& b) {
-    return stringField(objectField(a, "metadata"), "name") < stringField(objectField(b, "metadata"), "name");
+  // Read from the index (ObjectReader::toolPoliciesTargeting): the namespace may hold thousands of policies.
+  std::vector<ObjectPtr> targeting = reader_.toolPoliciesTargeting(ns, name);
+  for (auto& p : targeting) p = withTypeMeta(std::move(p), resources::toolPolicies());
+  std::sort(targeting.begin(), targeting.end(), [](const ObjectPtr& a, const ObjectPtr& b) {
+    return stringField(objectField(*a, "metadata"), "name") < stringField(objectField(*b, "metadata"), "name");
   });
   std::vector<policy::ToolPolicy> decoded;
   std::vector<std::string> failures;  // "ToolPolicy <name>: <first error>"
   std::vector<std::string> failedNames;
   for (const auto& p : targeting) {
     policy::FieldErrors errors;
-    auto policy = policy::decodeToolPolicy(p, errors);
-    const std::string& policyName = stringField(objectField(p, "metadata"), "name");
+    auto policy = policy::decodeToolPolicy(*p, errors);
+    const std::string& policyName = stringField(objectField(*p, "metadata"), "name");
     if (policy) {
       decoded.push_back(std::move(*policy));
     } else {
@@ -361,7 +363,7 @@ void McpServerReconciler::writeStatus(Pass& pass) {
 }
 
 bool McpServerReconciler::applyWouldChange(const ResourceType& type, const json& intent,
-                                           const std::optional<json>& live) const {
+                                           const ObjectPtr& live) const {
   if (!live) return true;
   return !appliedFieldsMatch(intent, withTypeMeta(*live, type)) ||
          appliedFieldsDropped(*live, intent, options_.fieldManager);
@@ -386,9 +388,7 @@ void McpServerReconciler::event(Pass& pass, EventType type, const char* why, con
 std::vector<std::string> McpServerReconciler::keysForToolPolicy(const json& toolPolicy, const json& oldToolPolicy) {
   std::set<std::string> keys;
   for (const json* p : {&toolPolicy, &oldToolPolicy}) {
-    const std::string& ns = stringField(objectField(*p, "metadata"), "namespace");
-    const std::string& target = stringField(objectField(objectField(*p, "spec"), "targetRef"), "name");
-    if (!ns.empty() && !target.empty() && target.find('/') == std::string::npos) keys.insert(makeKey(ns, target));
+    if (auto key = toolPolicyTargetKey(*p)) keys.insert(std::move(*key));
   }
   return {keys.begin(), keys.end()};
 }

@@ -112,8 +112,7 @@ class McpServerReconciler {
   void writeStatus(Pass& pass);
   // Whether applying `intent` would change `live` (absent: it would create it): a value differs, or a field this
   // manager applied before is left out (server-side apply removes it).
-  bool applyWouldChange(const ResourceType& type, const nlohmann::json& intent,
-                        const std::optional<nlohmann::json>& live) const;
+  bool applyWouldChange(const ResourceType& type, const nlohmann::json& intent, const ObjectPtr& live) const;
   bool apply(Pass& pass, const ResourceType& type, const nlohmann::json& intent);
   void event(Pass& pass, EventType type, const char* reason, const std::string& note);
 

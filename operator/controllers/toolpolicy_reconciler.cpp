@@ -9,6 +9,7 @@
 #include "operator/controllers/json_fields.h"
 #include "operator/controllers/mcpserver_reconciler.h"
 #include "operator/controllers/reconcile_key.h"
+#include "operator/controllers/toolpolicy_target.h"
 #include "operator/kube/resource_type.h"
 #include "policy/object_decoder.h"
 
@@ -103,9 +104,8 @@ std::vector<std::string> ToolPolicyReconciler::keysForMCPServer(const ObjectRead
   const std::string& name = stringField(metadata, "name");
   std::vector<std::string> keys;
   if (ns.empty() || name.empty()) return keys;
-  for (const auto& p : reader.list(resources::toolPolicies(), ns)) {
-    if (stringField(objectField(objectField(p, "spec"), "targetRef"), "name") != name) continue;
-    const std::string& policyName = stringField(objectField(p, "metadata"), "name");
+  for (const auto& p : reader.toolPoliciesTargeting(ns, name)) {
+    const std::string& policyName = stringField(objectField(*p, "metadata"), "name");
     if (!policyName.empty()) keys.push_back(makeKey(ns, policyName));
   }
   std::sort(keys.begin(), keys.end());

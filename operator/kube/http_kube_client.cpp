@@ -478,11 +478,20 @@ ApiResult HttpKubeClient::get(const ResourceType& type, const std::string& ns, c
 }
 
 ApiResult HttpKubeClient::list(const ResourceType& type, const std::string& ns, const ListOptions& options) {
+  json items = json::array();
+  ApiResult result = listPages(type, ns, options, [&items](json& page) {
+    for (auto& item : page) items.push_back(std::move(item));
+  });
+  if (result.ok()) result.body["items"] = std::move(items);
+  return result;
+}
+
+ApiResult HttpKubeClient::listPages(const ResourceType& type, const std::string& ns, const ListOptions& options,
+                                   const std::function<void(json& items)>& onPage) {
   try {
     std::string error;
     const auto path = collectionPathFor(type, ns, false, &error);
     if (!path) return refused(error);
-    json items = json::array();
     std::string listVersion;
     std::string continueToken;
     for (int page = 0;; ++page) {
@@ -505,10 +514,8 @@ ApiResult HttpKubeClient::list(const ResourceType& type, const std::string& ns, 
       }
       if (page == 0) listVersion = resourceVersionOf(body);
       if (itemsField != body.end() && itemsField->is_array()) {
-        for (auto& item : *itemsField) {
-          stampType(item, type);
-          items.push_back(std::move(item));
-        }
+        for (auto& item : *itemsField) stampType(item, type);
+        onPage(*itemsField);
       }
       std::string next;
       const auto metadata = body.find("metadata");
@@ -524,8 +531,7 @@ ApiResult HttpKubeClient::list(const ResourceType& type, const std::string& ns, 
     result.status = http::status_codes::OK;
     result.body = json{{"apiVersion", type.apiVersion()},
                        {"kind", type.kind + "List"},
-                       {"metadata", {{"resourceVersion", listVersion}}},
-                       {"items", std::move(items)}};
+                       {"metadata", {{"resourceVersion", listVersion}}}};
     return result;
   } catch (const std::exception& e) {
     return refused(std::string("list failed: ") + e.what());

@@ -7,8 +7,9 @@
 // Semantics beyond kube_client.h:
 // - Every method catches what cpprest, pplx, OpenSSL or nlohmann throw and reports it in ApiResult/WatchResult
 //   (status 0 when no HTTP answer came); nothing is logged, and no error ever contains the token.
-// - list() pages with `limit` and follows `continue`; the result is a `<Kind>List` whose metadata.resourceVersion
-//   is the first page's (all pages are one snapshot); an expired continue token is the server's 410.
+// - list() and listPages() page with `limit` and follow `continue`; the result is a `<Kind>List` whose
+//   metadata.resourceVersion is the first page's (all pages are one snapshot); an expired continue token is the
+//   server's 410. listPages() hands each page's items over as it arrives.
 // - watch() delivers ADDED, MODIFIED, DELETED and BOOKMARK events to onEvent on the calling thread, as each line
 //   arrives. An ERROR event is not delivered: it ends the watch, with gone = true for 410/Expired and `error` set.
 //   A watch that the server ends (timeoutSeconds) returns without an error; a broken connection returns its error.
@@ -50,6 +51,8 @@ class HttpKubeClient final : public KubeClient {
 
   ApiResult get(const ResourceType& type, const std::string& ns, const std::string& name) override;
   ApiResult list(const ResourceType& type, const std::string& ns, const ListOptions& options) override;
+  ApiResult listPages(const ResourceType& type, const std::string& ns, const ListOptions& options,
+                      const std::function<void(nlohmann::json& items)>& onPage) override;
   WatchResult watch(const ResourceType& type, const std::string& ns, const WatchOptions& options,
                     const std::function<bool(const WatchEvent&)>& onEvent, const std::atomic<bool>& stop) override;
   ApiResult apply(const ResourceType& type, const std::string& ns, const std::string& name,

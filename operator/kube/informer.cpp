@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -80,7 +81,9 @@ struct Informer::State {
 
   mutable std::mutex mu;  // guards everything below
   mutable std::condition_variable cv;  // sync reached, stop asked
-  std::map<std::string, json> cache;   // by objectKey
+  std::map<std::string, ObjectPtr> cache;  // by objectKey
+  // By index name, then index value: the keys of the cached objects listed under that value.
+  std::map<std::string, std::map<std::string, std::set<std::string>>> indexes;
   bool synced = false;
   std::string lastResourceVersion;
 
@@ -94,6 +97,10 @@ struct Informer::State {
   steady_clock::time_point nextResync{};
 
   void run();
+  ObjectPtr transformed(json object) const;
+  void indexLocked(const std::string& key, const json& object);
+  void unindexLocked(const std::string& key, const json& object);
+  void reindexAllLocked();
   bool listAndReplace();
   WatchOutcome watchOnce();
   WatchOutcome applyEvent(const WatchEvent& event, std::vector<InformerEvent>& out);
@@ -152,9 +159,22 @@ void Informer::State::run() {
 bool Informer::State::listAndReplace() {
   ListOptions listOptions;
   listOptions.labelSelector = options.labelSelector;
-  ApiResult result = client->list(type, options.ns, listOptions);
-  if (stop.load()) return false;
   json fields = logFields();
+  // Page by page: each page's objects are transformed and shared as they arrive, so the full list is never held
+  // as the server sent it.
+  std::map<std::string, ObjectPtr> fresh;
+  ApiResult result = client->listPages(type, options.ns, listOptions, [&](json& items) {
+    for (json& item : items) {
+      if (stringAt(item, "metadata", "name").empty()) {
+        sidecar::logError("informer: list item without metadata.name ignored", fields);
+        continue;
+      }
+      std::string key = objectKey(item);
+      fresh.insert_or_assign(std::move(key), transformed(std::move(item)));
+    }
+    items = json();
+  });
+  if (stop.load()) return false;
   if (!result.ok()) {
     fields["status"] = result.status;
     fields["error"] = result.error;
@@ -162,21 +182,9 @@ bool Informer::State::listAndReplace() {
     return false;
   }
   const std::string version = resourceVersionOf(result.body);
-  auto items = result.body.is_object() ? result.body.find("items") : result.body.end();
-  if (version.empty() || (items != result.body.end() && !items->is_array() && !items->is_null())) {
-    sidecar::logError("informer: list answer without items or resourceVersion", fields);
+  if (version.empty()) {
+    sidecar::logError("informer: list answer without a resourceVersion", fields);
     return false;
-  }
-  std::map<std::string, json> fresh;
-  if (items != result.body.end() && items->is_array()) {
-    for (const json& item : *items) {
-      std::string key = objectKey(item);
-      if (stringAt(item, "metadata", "name").empty()) {
-        sidecar::logError("informer: list item without metadata.name ignored", fields);
-        continue;
-      }
-      fresh.insert_or_assign(std::move(key), item);
-    }
   }
 
   std::vector<InformerEvent> events;
@@ -187,20 +195,23 @@ bool Informer::State::listAndReplace() {
     // Both maps are sorted by key: one merge pass finds additions, changes and removals.
     while (oldIt != cache.end() || newIt != fresh.end()) {
       if (newIt == fresh.end() || (oldIt != cache.end() && oldIt->first < newIt->first)) {
-        events.push_back({InformerEvent::Type::Deleted, oldIt->second, json()});
+        events.push_back({InformerEvent::Type::Deleted, oldIt->second, nullptr});
         ++oldIt;
       } else if (oldIt == cache.end() || newIt->first < oldIt->first) {
-        events.push_back({InformerEvent::Type::Added, newIt->second, json()});
+        events.push_back({InformerEvent::Type::Added, newIt->second, nullptr});
         ++newIt;
       } else {
-        if (oldIt->second != newIt->second) {
+        if (*oldIt->second != *newIt->second) {
           events.push_back({InformerEvent::Type::Updated, newIt->second, oldIt->second});
+        } else {
+          newIt->second = oldIt->second;  // unchanged: keep sharing the object readers may hold
         }
         ++oldIt;
         ++newIt;
       }
     }
     cache = std::move(fresh);
+    reindexAllLocked();
     lastResourceVersion = version;
     synced = true;
   }
@@ -313,19 +324,26 @@ WatchOutcome Informer::State::applyEvent(const WatchEvent& event, std::vector<In
   }
   if (stringAt(event.object, "metadata", "name").empty() || version.empty()) return WatchOutcome::Broken;
   const std::string key = objectKey(event.object);
+  ObjectPtr object = transformed(event.object);
   std::lock_guard lock(mu);
   auto it = cache.find(key);
   if (upsert) {
     if (it == cache.end()) {
-      cache.emplace(key, event.object);
-      out.push_back({InformerEvent::Type::Added, event.object, json()});
+      cache.emplace(key, object);
+      indexLocked(key, *object);
+      out.push_back({InformerEvent::Type::Added, std::move(object), nullptr});
     } else {
-      out.push_back({InformerEvent::Type::Updated, event.object, std::move(it->second)});
-      it->second = event.object;
+      unindexLocked(key, *it->second);
+      indexLocked(key, *object);
+      out.push_back({InformerEvent::Type::Updated, object, std::move(it->second)});
+      it->second = std::move(object);
     }
   } else {
-    if (it != cache.end()) cache.erase(it);
-    out.push_back({InformerEvent::Type::Deleted, event.object, json()});
+    if (it != cache.end()) {
+      unindexLocked(key, *it->second);
+      cache.erase(it);
+    }
+    out.push_back({InformerEvent::Type::Deleted, std::move(object), nullptr});
   }
   lastResourceVersion = version;
   return WatchOutcome::Closed;
@@ -345,6 +363,35 @@ void Informer::State::maybeResync() {
   dispatch(events);
 }
 
+ObjectPtr Informer::State::transformed(json object) const {
+  if (options.transform) options.transform(object);
+  return std::make_shared<const json>(std::move(object));
+}
+
+void Informer::State::indexLocked(const std::string& key, const json& object) {
+  for (const auto& [name, indexFunc] : options.indexers) {
+    auto& index = indexes[name];
+    for (auto& value : indexFunc(object)) index[std::move(value)].insert(key);
+  }
+}
+
+void Informer::State::unindexLocked(const std::string& key, const json& object) {
+  for (const auto& [name, indexFunc] : options.indexers) {
+    auto& index = indexes[name];
+    for (const auto& value : indexFunc(object)) {
+      auto it = index.find(value);
+      if (it == index.end()) continue;
+      it->second.erase(key);
+      if (it->second.empty()) index.erase(it);
+    }
+  }
+}
+
+void Informer::State::reindexAllLocked() {
+  indexes.clear();
+  for (const auto& [key, object] : cache) indexLocked(key, *object);
+}
+
 void Informer::State::dispatch(const std::vector<InformerEvent>& events) {
   for (const InformerEvent& event : events) {
     for (const Handler& handler : handlers) {
@@ -353,13 +400,13 @@ void Informer::State::dispatch(const std::vector<InformerEvent>& events) {
       } catch (const std::exception& e) {
         json fields = logFields();
         fields["event"] = eventTypeName(event.type);
-        fields["key"] = objectKey(event.object);
+        fields["key"] = objectKey(*event.object);
         fields["error"] = e.what();
         sidecar::logError("informer: handler failed", fields);
       } catch (...) {
         json fields = logFields();
         fields["event"] = eventTypeName(event.type);
-        fields["key"] = objectKey(event.object);
+        fields["key"] = objectKey(*event.object);
         sidecar::logError("informer: handler failed with a non-standard exception", fields);
       }
     }
@@ -435,22 +482,40 @@ bool Informer::waitForSync(milliseconds timeout) const {
   return state_->synced;
 }
 
-std::optional<json> Informer::get(const std::string& ns, const std::string& name) const {
+ObjectPtr Informer::get(const std::string& ns, const std::string& name) const {
   const std::string key = state_->type.namespaced && !ns.empty() ? ns + "/" + name : name;
   std::lock_guard lock(state_->mu);
   auto it = state_->cache.find(key);
-  if (it == state_->cache.end()) return std::nullopt;
+  if (it == state_->cache.end()) return nullptr;
   return it->second;
 }
 
-std::vector<json> Informer::list(const std::string& ns) const {
-  std::vector<json> out;
+std::vector<ObjectPtr> Informer::list(const std::string& ns) const {
+  std::vector<ObjectPtr> out;
   std::lock_guard lock(state_->mu);
   for (const auto& [key, object] : state_->cache) {
-    if (ns.empty() || stringAt(object, "metadata", "namespace") == ns) out.push_back(object);
+    if (ns.empty() || stringAt(*object, "metadata", "namespace") == ns) out.push_back(object);
   }
   return out;
 }
+
+std::vector<ObjectPtr> Informer::byIndex(const std::string& index, const std::string& value) const {
+  if (!hasIndex(index)) throw std::invalid_argument("informer: no index " + index + " on " + state_->type.plural);
+  std::vector<ObjectPtr> out;
+  std::lock_guard lock(state_->mu);
+  auto indexIt = state_->indexes.find(index);
+  if (indexIt == state_->indexes.end()) return out;
+  auto valueIt = indexIt->second.find(value);
+  if (valueIt == indexIt->second.end()) return out;
+  out.reserve(valueIt->second.size());
+  for (const auto& key : valueIt->second) {
+    auto it = state_->cache.find(key);
+    if (it != state_->cache.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
+bool Informer::hasIndex(const std::string& index) const { return state_->options.indexers.count(index) != 0; }
 
 std::uint64_t Informer::watchRestarts() const { return state_->watchRestarts.load(); }
 std::uint64_t Informer::relists() const { return state_->relists.load(); }

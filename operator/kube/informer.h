@@ -4,14 +4,15 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "operator/kube/cached_object.h"
 #include "operator/kube/kube_client.h"
 
 namespace warden::op {
@@ -19,9 +20,16 @@ namespace warden::op {
 struct InformerEvent {
   enum class Type { Added, Updated, Deleted };
   Type type;
-  nlohmann::json object;     // for Deleted: the last state known
-  nlohmann::json oldObject;  // for Updated
+  ObjectPtr object;     // never null; for Deleted: the last state known
+  ObjectPtr oldObject;  // for Updated (the same pointer as `object` for a resync); null otherwise
 };
+
+// The values an object is indexed under (client-go's IndexFunc); none: not in the index. Called with the
+// informer's lock held: it must not call the informer.
+using IndexFunc = std::function<std::vector<std::string>(const nlohmann::json& object)>;
+// Rewrites an object before it is cached and handed to handlers (client-go's TransformFunc), e.g. to drop fields no
+// reader needs. Applied to listed objects and to every watch event's object (Deleted included).
+using TransformFunc = std::function<void(nlohmann::json& object)>;
 
 struct InformerOptions {
   std::string ns;  // "" : all namespaces
@@ -31,6 +39,9 @@ struct InformerOptions {
   int watchTimeoutSeconds = 300;
   // Every handler is also called for every cached object this often (level-triggered safety net); zero: never.
   std::chrono::milliseconds resyncPeriod{0};
+  // Indexes kept with the cache, by name (read with byIndex()).
+  std::map<std::string, IndexFunc> indexers;
+  TransformFunc transform;  // none: objects are cached as the server sent them
 };
 
 // List+watch of one resource type into a local cache, kept current: a LIST, then a WATCH from its resourceVersion
@@ -55,6 +66,8 @@ struct InformerOptions {
 //   It runs on the informer's thread: between watches, and within a watch when an event arrives; the watch's
 //   timeoutSeconds is shortened so that an idle watch ends by the time the next resync is due (a resync is at most
 //   about a second late).
+// - The cache holds each object once, shared (ObjectPtr): get(), list(), byIndex() and events hand out the cached
+//   object, not a copy. Indexes (InformerOptions::indexers) are kept current with the cache, a relist rebuilds them.
 // - A handler that throws is logged; the informer goes on (the exception does not reach the thread).
 // - stop() returns once the thread has ended: promptly, while a watch is open (the KubeClient watches `stop`) or a
 //   backoff delay runs (a condition variable, not a sleep). stop() called from a handler only asks the thread to
@@ -77,9 +90,14 @@ class Informer {
   bool hasSynced() const;
   bool waitForSync(std::chrono::milliseconds timeout) const;
 
-  // Copies of cached objects. For cluster-scoped types `ns` is ignored by get() and must be "" for list().
-  std::optional<nlohmann::json> get(const std::string& ns, const std::string& name) const;
-  std::vector<nlohmann::json> list(const std::string& ns = "") const;  // sorted by key ("namespace/name")
+  // The cached objects themselves (shared, immutable). For cluster-scoped types `ns` is ignored by get() and must
+  // be "" for list().
+  ObjectPtr get(const std::string& ns, const std::string& name) const;  // null: not cached
+  std::vector<ObjectPtr> list(const std::string& ns = "") const;        // sorted by key ("namespace/name")
+  // The cached objects the indexer `index` lists under `value`, sorted by key. std::invalid_argument for an index
+  // not in InformerOptions::indexers.
+  std::vector<ObjectPtr> byIndex(const std::string& index, const std::string& value) const;
+  bool hasIndex(const std::string& index) const;
 
   // For metrics and tests.
   std::uint64_t watchRestarts() const;  // watches opened after the first one (for whatever reason)

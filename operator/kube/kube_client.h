@@ -59,6 +59,21 @@ class KubeClient {
   virtual ApiResult get(const ResourceType& type, const std::string& ns, const std::string& name) = 0;
   // All pages; `body` is a List with every item (each with apiVersion and kind set) and metadata.resourceVersion.
   virtual ApiResult list(const ResourceType& type, const std::string& ns, const ListOptions& options) = 0;
+  // The same, a page at a time, for a caller that keeps the items as they come (an informer's list: only one page
+  // is ever held twice, parsed and kept). `onPage` gets each page's items (an array; apiVersion and kind set) to
+  // take over; the answer's body is the List without items. An error answer may come after pages were delivered:
+  // the caller discards them. This default delivers list()'s items as one page.
+  virtual ApiResult listPages(const ResourceType& type, const std::string& ns, const ListOptions& options,
+                              const std::function<void(nlohmann::json& items)>& onPage) {
+    ApiResult result = list(type, ns, options);
+    if (!result.ok() || !result.body.is_object()) return result;
+    auto items = result.body.find("items");
+    if (items == result.body.end()) return result;
+    if (!items->is_array() && !items->is_null()) return ApiResult{0, nullptr, "the list answer's items is not an array"};
+    if (items->is_array()) onPage(*items);
+    result.body.erase(items);
+    return result;
+  }
   // Streams events until the server closes the watch, `stop` becomes true, or onEvent returns false. Never throws.
   virtual WatchResult watch(const ResourceType& type, const std::string& ns, const WatchOptions& options,
                             const std::function<bool(const WatchEvent&)>& onEvent, const std::atomic<bool>& stop) = 0;

@@ -2,7 +2,10 @@
 
 #include <string_view>
 
+#include "operator/controllers/desired_objects.h"
+#include "operator/controllers/managed_fields.h"
 #include "operator/controllers/reconcile_key.h"
+#include "operator/controllers/toolpolicy_target.h"
 #include "sidecar/common/logging.h"
 
 namespace warden::op {
@@ -29,21 +32,28 @@ ControllerManager::ControllerManager(KubeClientPtr client, ControllerManagerOpti
       policyReconciler_(client_, reader_, ToolPolicyReconcilerOptions{}) {
   // Every type a reconciler reads has an informer. Children are watched without a label selector: a Service or
   // ConfigMap of the child's name that is not ours must be seen to be reported (and never taken over).
-  auto make = [&](const ResourceType& type, bool resync) {
+  // Cached objects keep only the managedFields the reconcilers read: the operator's own entries of its children
+  // (appliedFieldsDropped; compacted), none of MCPServers and ToolPolicies; the rest is a large part of their size. The
+  // ToolPolicies are indexed by target: a reconcile reads its server's few policies, not the namespace's thousands.
+  auto make = [&](const ResourceType& type, bool resync, TransformFunc transform,
+                  std::map<std::string, IndexFunc> indexers = {}) {
     InformerOptions o;
     o.ns = options_.watchNamespace;
     o.initialBackoff = options_.informerInitialBackoff;
     o.maxBackoff = options_.informerMaxBackoff;
     o.watchTimeoutSeconds = options_.watchTimeoutSeconds;
     if (resync) o.resyncPeriod = options_.resyncPeriod;
+    o.transform = std::move(transform);
+    o.indexers = std::move(indexers);
     informers_.push_back(std::make_unique<Informer>(client_, type, o));
     reader_.add(*informers_.back());
   };
-  make(resources::mcpServers(), true);
-  make(resources::toolPolicies(), true);
-  make(resources::configMaps(), false);
-  make(resources::services(), false);
-  make(resources::networkPolicies(), false);
+  const auto child = [](nlohmann::json& object) { compactOwnManagedFields(object, kFieldManager); };
+  make(resources::mcpServers(), true, dropManagedFields);
+  make(resources::toolPolicies(), true, dropManagedFields, {{kToolPolicyTargetIndex, toolPolicyTargetIndexValues}});
+  make(resources::configMaps(), false, child);
+  make(resources::services(), false, child);
+  make(resources::networkPolicies(), false, child);
   wireHandlers();
 }
 
@@ -53,14 +63,15 @@ void ControllerManager::wireHandlers() {
   Informer& servers = *informers_[0];
   Informer& policies = *informers_[1];
   servers.addHandler([this](const InformerEvent& e) {
-    enqueueServer(objectKey(e.object));
+    enqueueServer(objectKey(*e.object));
     // A server appearing or going changes its policies' Accepted (TargetNotFound).
-    for (const auto& key : ToolPolicyReconciler::keysForMCPServer(reader_, e.object)) enqueuePolicy(key);
+    for (const auto& key : ToolPolicyReconciler::keysForMCPServer(reader_, *e.object)) enqueuePolicy(key);
   });
   policies.addHandler([this](const InformerEvent& e) {
-    enqueuePolicy(objectKey(e.object));
-    const nlohmann::json& old = e.type == InformerEvent::Type::Updated ? e.oldObject : nlohmann::json(nullptr);
-    for (const auto& key : McpServerReconciler::keysForToolPolicy(e.object, old)) enqueueServer(key);
+    enqueuePolicy(objectKey(*e.object));
+    const nlohmann::json none;
+    const nlohmann::json& old = e.oldObject ? *e.oldObject : none;
+    for (const auto& key : McpServerReconciler::keysForToolPolicy(*e.object, old)) enqueueServer(key);
   });
   informers_[2]->addHandler([this](const InformerEvent& e) { onChild(e, "-warden-policy"); });
   informers_[3]->addHandler([this](const InformerEvent& e) { onChild(e, ""); });
@@ -70,8 +81,8 @@ void ControllerManager::wireHandlers() {
 // A child changed: its owner reconciles (someone edited or deleted what we publish). A same-named object that is
 // not ours (or no longer ours) concerns the MCPServer whose child name it takes.
 void ControllerManager::onChild(const InformerEvent& e, const char* suffix) {
-  for (const nlohmann::json* object : {&e.object, &e.oldObject}) {
-    if (!object->is_object()) continue;
+  for (const nlohmann::json* object : {e.object.get(), e.oldObject.get()}) {
+    if (object == nullptr || !object->is_object()) continue;
     if (auto key = McpServerReconciler::keyForChild(*object)) {
       enqueueServer(*key);
       continue;
@@ -125,9 +136,9 @@ void ControllerManager::startControllers() {
       [this](const std::string& key) { return policyReconciler_.reconcile(key); }, controllerMetrics_);
   // Everything cached is looked at once: events seen while not leading were not queued.
   for (const auto& object : reader_.list(resources::mcpServers(), options_.watchNamespace))
-    server->enqueue(objectKey(object));
+    server->enqueue(objectKey(*object));
   for (const auto& object : reader_.list(resources::toolPolicies(), options_.watchNamespace))
-    policy->enqueue(objectKey(object));
+    policy->enqueue(objectKey(*object));
   server->start();
   policy->start();
   serverController_ = std::move(server);

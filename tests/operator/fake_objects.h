@@ -33,19 +33,21 @@ namespace warden::op::testing {
 
 class FakeStore : public ObjectReader {
  public:
-  std::optional<nlohmann::json> get(const ResourceType& type, const std::string& ns,
-                                    const std::string& name) const override {
+  // Snapshots: the store's objects change with every write, the cache's are immutable.
+  ObjectPtr get(const ResourceType& type, const std::string& ns, const std::string& name) const override {
     std::lock_guard lock(mu_);
     auto it = objects_.find({type.plural, ns, name});
-    if (it == objects_.end()) return std::nullopt;
-    return it->second;
+    if (it == objects_.end()) return nullptr;
+    return std::make_shared<const nlohmann::json>(it->second);
   }
 
-  std::vector<nlohmann::json> list(const ResourceType& type, const std::string& ns) const override {
+  std::vector<ObjectPtr> list(const ResourceType& type, const std::string& ns) const override {
     std::lock_guard lock(mu_);
-    std::vector<nlohmann::json> out;
+    std::vector<ObjectPtr> out;
     for (const auto& [key, object] : objects_) {
-      if (std::get<0>(key) == type.plural && (ns.empty() || std::get<1>(key) == ns)) out.push_back(object);
+      if (std::get<0>(key) == type.plural && (ns.empty() || std::get<1>(key) == ns)) {
+        out.push_back(std::make_shared<const nlohmann::json>(object));
+      }
     }
     return out;
   }
@@ -294,7 +296,8 @@ class RecordingKubeClient : public KubeClient {
   }
   ApiResult list(const ResourceType& type, const std::string& ns, const ListOptions&) override {
     return answer({"list", type.plural, ns, "", {}, {}, false, 0}, [&]() -> ApiResult {
-      nlohmann::json items = store_.list(type, ns);
+      nlohmann::json items = nlohmann::json::array();
+      for (const auto& object : store_.list(type, ns)) items.push_back(*object);
       return {200, {{"kind", type.kind + "List"}, {"items", items}, {"metadata", {{"resourceVersion", "1"}}}}, {}};
     });
   }

@@ -66,7 +66,7 @@ class Recorder {
   std::vector<std::string> described() const {
     std::vector<std::string> out;
     for (const InformerEvent& event : events()) {
-      out.push_back(std::string(typeName(event.type)) + " " + objectKey(event.object));
+      out.push_back(std::string(typeName(event.type)) + " " + objectKey(*event.object));
     }
     return out;
   }
@@ -96,9 +96,9 @@ json configMap(const std::string& ns, const std::string& name, json data = json:
   return object;
 }
 
-std::vector<std::string> names(const std::vector<json>& objects) {
+std::vector<std::string> names(const std::vector<ObjectPtr>& objects) {
   std::vector<std::string> out;
-  for (const json& object : objects) out.push_back(objectKey(object));
+  for (const ObjectPtr& object : objects) out.push_back(objectKey(*object));
   return out;
 }
 
@@ -182,9 +182,9 @@ TEST_F(InformerTest, InitialListFillsTheCacheAndReportsEveryObject) {
   EXPECT_EQ(names(informer.list("tools")), (std::vector<std::string>{"tools/a", "tools/b"}));
   EXPECT_TRUE(informer.list("nowhere").empty());
   auto b = informer.get("tools", "b");
-  ASSERT_TRUE(b.has_value());
+  ASSERT_NE(b, nullptr);
   EXPECT_EQ(*b, api_->peek(cm_, "tools", "b").value());
-  EXPECT_FALSE(informer.get("apps", "b").has_value());
+  EXPECT_FALSE((informer.get("apps", "b") != nullptr));
 
   ASSERT_TRUE(recorder.waitForSize(3));
   EXPECT_EQ(recorder.described(), (std::vector<std::string>{"Added apps/z", "Added tools/a", "Added tools/b"}));
@@ -237,9 +237,9 @@ TEST_F(InformerTest, WatchEventsReachEveryHandlerAfterTheCacheChanged) {
   informer.addHandler(first.handler());
   informer.addHandler(second.handler());
   informer.addHandler([&](const InformerEvent& event) {
-    const auto cached = informer.get(event.object["metadata"]["namespace"], event.object["metadata"]["name"]);
-    const bool current = event.type == InformerEvent::Type::Deleted ? !cached.has_value()
-                                                                     : cached.has_value() && *cached == event.object;
+    const auto cached = informer.get((*event.object)["metadata"]["namespace"], (*event.object)["metadata"]["name"]);
+    const bool current = event.type == InformerEvent::Type::Deleted ? cached == nullptr
+                                                                     : cached != nullptr && *cached == *event.object;
     if (!current) ++cacheBehind;
   });
   informer.start();
@@ -256,15 +256,15 @@ TEST_F(InformerTest, WatchEventsReachEveryHandlerAfterTheCacheChanged) {
   const auto events = first.events();
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].type, InformerEvent::Type::Added);
-  EXPECT_EQ(events[0].object, created);
+  EXPECT_EQ(*events[0].object, created);
   EXPECT_EQ(events[1].type, InformerEvent::Type::Updated);
-  EXPECT_EQ(events[1].object, updated);
-  EXPECT_EQ(events[1].oldObject, created);
+  EXPECT_EQ(*events[1].object, updated);
+  EXPECT_EQ(*events[1].oldObject, created);
   EXPECT_EQ(events[2].type, InformerEvent::Type::Deleted);
-  EXPECT_EQ(events[2].object, deleted.body) << "Deleted carries the server's last state";
+  EXPECT_EQ(*events[2].object, deleted.body) << "Deleted carries the server's last state";
   EXPECT_EQ(second.described(), first.described());
   EXPECT_EQ(cacheBehind.load(), 0) << "handlers must run after the cache changed";
-  EXPECT_FALSE(informer.get("tools", "a").has_value());
+  EXPECT_FALSE((informer.get("tools", "a") != nullptr));
   EXPECT_EQ(informer.lastSyncResourceVersion(), deleted.body["metadata"]["resourceVersion"]);
 }
 
@@ -334,9 +334,9 @@ void relistsAfterGone(GoneStyle style) {
   const auto events = recorder.events();
   ASSERT_EQ(events.size(), 3u) << "the unchanged object is not reported";
   EXPECT_EQ(recorder.described(), (std::vector<std::string>{"Updated tools/b", "Deleted tools/c", "Added tools/d"}));
-  EXPECT_EQ(events[0].oldObject, oldB);
-  EXPECT_EQ(events[0].object, api->peek(cm, "tools", "b").value());
-  EXPECT_EQ(events[1].object, oldC) << "a vanished object is reported with its last cached state";
+  EXPECT_EQ(*events[0].oldObject, oldB);
+  EXPECT_EQ(*events[0].object, api->peek(cm, "tools", "b").value());
+  EXPECT_EQ(*events[1].object, oldC) << "a vanished object is reported with its last cached state";
   EXPECT_EQ(names(informer.list()), (std::vector<std::string>{"tools/a", "tools/b", "tools/d"}));
   EXPECT_EQ(informer.lastSyncResourceVersion(), api->resourceVersion());
   EXPECT_EQ(api->callCount(Verb::List), 2u);
@@ -368,14 +368,14 @@ TEST_F(InformerTest, ReconnectsWithBackoffDuringAnOutageAndResumes) {
   // Backoff between 5 and 50 ms: a few attempts in 300 ms, not a tight loop.
   EXPECT_LT(watchCalls("informer") - before, 70u);
   create("tools", "during-outage");
-  EXPECT_FALSE(informer.get("tools", "during-outage").has_value());
+  EXPECT_FALSE((informer.get("tools", "during-outage") != nullptr));
   api_->endOutage();
 
   ASSERT_TRUE(recorder.waitForSize(1));
   EXPECT_EQ(recorder.described(), (std::vector<std::string>{"Added tools/during-outage"}));
   EXPECT_EQ(informer.relists(), 0u) << "history was intact: the watch resumes, no relist";
   EXPECT_EQ(api_->callCount(Verb::List), 1u);
-  EXPECT_TRUE(informer.get("tools", "during-outage").has_value());
+  EXPECT_TRUE((informer.get("tools", "during-outage") != nullptr));
 }
 
 TEST_F(InformerTest, SyncsOnceTheServerAnswers) {
@@ -469,8 +469,8 @@ TEST(InformerResyncTest, ResyncHandsEveryCachedObjectToTheHandlers) {
   ASSERT_TRUE(eventually([&] { return resyncs() >= 4; })) << "two rounds over both objects";
   for (const InformerEvent& event : recorder.events()) {
     if (event.type != InformerEvent::Type::Updated) continue;
-    EXPECT_EQ(event.object, event.oldObject);
-    EXPECT_EQ(event.object, api->peek(cm, "tools", event.object["metadata"]["name"]).value());
+    EXPECT_EQ(event.object, event.oldObject) << "a resync hands out the cached object itself";
+    EXPECT_EQ(*event.object, api->peek(cm, "tools", (*event.object)["metadata"]["name"]).value());
   }
   EXPECT_EQ(api->callCount(Verb::List), 1u) << "a resync replays the cache; it does not list";
 }
@@ -568,9 +568,156 @@ TEST_F(InformerTest, ClusterScopedResources) {
   Informer informer(api_, crds, fastOptions());
   informer.start();
   ASSERT_TRUE(informer.waitForSync(kPatience));
-  EXPECT_TRUE(informer.get("", "mcpservers.mcpwarden.io").has_value());
-  EXPECT_TRUE(informer.get("ignored", "mcpservers.mcpwarden.io").has_value());
+  EXPECT_TRUE((informer.get("", "mcpservers.mcpwarden.io") != nullptr));
+  EXPECT_TRUE((informer.get("ignored", "mcpservers.mcpwarden.io") != nullptr));
   EXPECT_EQ(names(informer.list()), (std::vector<std::string>{"mcpservers.mcpwarden.io"}));
+}
+
+// The index used below: ConfigMaps by their "app" label.
+std::vector<std::string> appLabel(const json& object) {
+  const json labels = object["metadata"].value("labels", json::object());
+  if (!labels.contains("app")) return {};
+  return {labels["app"].get<std::string>()};
+}
+
+TEST_F(InformerTest, IndexFollowsListsWatchEventsAndRelists) {
+  auto api = api_->connection("informer");
+  create("tools", "b", {}, {{"app", "files"}});
+  create("tools", "a", {}, {{"app", "files"}});
+  create("tools", "c", {}, {{"app", "git"}});
+  create("tools", "unlabelled");
+  InformerOptions options = fastOptions();
+  options.indexers = {{"app", appLabel}};
+  Informer informer(api, cm_, options);
+  EXPECT_TRUE(informer.hasIndex("app"));
+  EXPECT_FALSE(informer.hasIndex("owner"));
+  EXPECT_THROW(informer.byIndex("owner", "x"), std::invalid_argument);
+  informer.start();
+  ASSERT_TRUE(informer.waitForSync(kPatience));
+  ASSERT_TRUE(api_->waitForOpenWatches(1, kPatience));
+  EXPECT_EQ(names(informer.byIndex("app", "files")), (std::vector<std::string>{"tools/a", "tools/b"}));
+  EXPECT_EQ(names(informer.byIndex("app", "git")), (std::vector<std::string>{"tools/c"}));
+  EXPECT_TRUE(informer.byIndex("app", "none").empty());
+  // The index hands out the cached objects themselves.
+  EXPECT_EQ(informer.byIndex("app", "git").front(), informer.get("tools", "c"));
+
+  // A label change moves the object; a deletion and an addition are seen.
+  change("tools", "b", [](json& o) { o["metadata"]["labels"]["app"] = "git"; });
+  ASSERT_EQ(api_->remove(cm_, "tools", "a").status, 200);
+  create("tools", "d", {}, {{"app", "files"}});
+  ASSERT_TRUE(eventually([&] { return names(informer.byIndex("app", "files")) == std::vector<std::string>{"tools/d"}; }));
+  EXPECT_EQ(names(informer.byIndex("app", "git")), (std::vector<std::string>{"tools/b", "tools/c"}));
+
+  // A relist (history compacted while the informer was away) rebuilds it.
+  api_->startOutage(0, "informer");
+  ASSERT_TRUE(eventually([&] { return api_->openWatches() == 0; }));
+  change("tools", "c", [](json& o) { o["metadata"]["labels"]["app"] = "files"; });
+  ASSERT_EQ(api_->remove(cm_, "tools", "d").status, 200);
+  api_->compact();
+  api_->endOutage("informer");
+  ASSERT_TRUE(eventually([&] { return informer.relists() == 1; }));
+  EXPECT_EQ(names(informer.byIndex("app", "files")), (std::vector<std::string>{"tools/c"}));
+  EXPECT_EQ(names(informer.byIndex("app", "git")), (std::vector<std::string>{"tools/b"}));
+}
+
+TEST_F(InformerTest, TransformAppliesToEveryObjectCachedOrReported) {
+  create("tools", "listed", {{"keep", "1"}, {"drop", "x"}});
+  InformerOptions options = fastOptions();
+  options.transform = [](json& object) { object["data"].erase("drop"); };
+  Informer informer(api_, cm_, options);
+  Recorder recorder;
+  informer.addHandler(recorder.handler());
+  informer.start();
+  ASSERT_TRUE(informer.waitForSync(kPatience));
+  ASSERT_TRUE(api_->waitForOpenWatches(1, kPatience));
+  create("tools", "watched", {{"keep", "2"}, {"drop", "y"}});
+  change("tools", "listed", [](json& o) { o["data"]["drop"] = "z"; });
+  ASSERT_EQ(api_->remove(cm_, "tools", "watched").status, 200);
+  ASSERT_TRUE(recorder.waitForSize(4));
+
+  EXPECT_EQ(recorder.described(), (std::vector<std::string>{"Added tools/listed", "Added tools/watched",
+                                                            "Updated tools/listed", "Deleted tools/watched"}));
+  for (const InformerEvent& event : recorder.events()) {
+    EXPECT_FALSE(event.object->at("data").contains("drop")) << objectKey(*event.object);
+    EXPECT_TRUE(event.object->at("data").contains("keep")) << objectKey(*event.object);
+    if (event.oldObject) EXPECT_FALSE(event.oldObject->at("data").contains("drop"));
+  }
+  const auto listed = informer.get("tools", "listed");
+  ASSERT_NE(listed, nullptr);
+  EXPECT_EQ((*listed)["data"], (json{{"keep", "1"}}));
+}
+
+TEST_F(InformerTest, ReadersAndHandlersShareTheCachedObject) {
+  create("tools", "a", {{"k", "1"}});
+  Informer informer(api_, cm_, fastOptions());
+  std::mutex mu;
+  std::vector<ObjectPtr> handed;
+  informer.addHandler([&](const InformerEvent& event) {
+    std::lock_guard lock(mu);
+    handed.push_back(event.object);
+  });
+  informer.start();
+  ASSERT_TRUE(informer.waitForSync(kPatience));
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mu);
+    return handed.size() == 1;
+  }));
+  const ObjectPtr cached = informer.get("tools", "a");
+  EXPECT_EQ(informer.get("tools", "a"), cached) << "get() does not copy";
+  EXPECT_EQ(informer.list().front(), cached);
+  std::lock_guard lock(mu);
+  EXPECT_EQ(handed.front(), cached) << "the event carries the cached object";
+}
+
+TEST_F(InformerTest, ListIsTakenPageByPage) {
+  // The double's answer handed over in pages of one object; list() must not be used.
+  class PagingClient : public KubeClient {
+   public:
+    explicit PagingClient(std::shared_ptr<ApiServerDouble> api) : api_(std::move(api)) {}
+    ApiResult get(const ResourceType& t, const std::string& ns, const std::string& n) override { return api_->get(t, ns, n); }
+    ApiResult list(const ResourceType&, const std::string&, const ListOptions&) override {
+      ADD_FAILURE() << "the informer lists page by page";
+      return {500, nullptr, "unexpected"};
+    }
+    ApiResult listPages(const ResourceType& t, const std::string& ns, const ListOptions& o,
+                        const std::function<void(json& items)>& onPage) override {
+      ApiResult all = api_->list(t, ns, o);
+      for (auto& item : all.body["items"]) {
+        json page = json::array({item});
+        onPage(page);
+        EXPECT_TRUE(page.empty() || page.is_null()) << "the informer takes each page's items over";
+        ++pages;
+      }
+      all.body.erase("items");
+      return all;
+    }
+    WatchResult watch(const ResourceType& t, const std::string& ns, const WatchOptions& o,
+                      const std::function<bool(const WatchEvent&)>& onEvent, const std::atomic<bool>& stop) override {
+      return api_->watch(t, ns, o, onEvent, stop);
+    }
+    ApiResult apply(const ResourceType& t, const std::string& ns, const std::string& n, const json& b,
+                    const std::string& m, bool f) override { return api_->apply(t, ns, n, b, m, f); }
+    ApiResult applyStatus(const ResourceType& t, const std::string& ns, const std::string& n, const json& b,
+                          const std::string& m, bool f) override { return api_->applyStatus(t, ns, n, b, m, f); }
+    ApiResult create(const ResourceType& t, const std::string& ns, const json& b) override { return api_->create(t, ns, b); }
+    ApiResult update(const ResourceType& t, const std::string& ns, const std::string& n, const json& b) override {
+      return api_->update(t, ns, n, b);
+    }
+    ApiResult remove(const ResourceType& t, const std::string& ns, const std::string& n) override {
+      return api_->remove(t, ns, n);
+    }
+    std::atomic<int> pages{0};
+
+   private:
+    std::shared_ptr<ApiServerDouble> api_;
+  };
+  for (const char* name : {"a", "b", "c"}) create("tools", name);
+  auto client = std::make_shared<PagingClient>(api_);
+  Informer informer(client, cm_, fastOptions());
+  informer.start();
+  ASSERT_TRUE(informer.waitForSync(kPatience));
+  EXPECT_EQ(client->pages.load(), 3);
+  EXPECT_EQ(names(informer.list()), (std::vector<std::string>{"tools/a", "tools/b", "tools/c"}));
 }
 
 TEST(ObjectKeyTest, NamespaceSlashNameOrName) {

@@ -1,5 +1,8 @@
 #include "operator/controllers/managed_fields.h"
 
+#include <functional>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "operator/controllers/desired_objects.h"
@@ -132,6 +135,77 @@ TEST(AppliedFieldsDroppedTest, NoOrUnreadableManagedFieldsDropNothing) {
   entry["fieldsV1"] = {{"f:spec", {{"k:not json", json::object()}, {"i:x", json::object()}, {"z:odd", 1}}}};
   EXPECT_FALSE(appliedFieldsDropped(liveWith({entry}), serviceIntent(), kManager));
   EXPECT_FALSE(appliedFieldsDropped(json(), intent, kManager));
+}
+
+// The informers' compact form answers exactly as the API's form: every intent of the tests above, both ways.
+TEST(CompactOwnManagedFieldsTest, KeepsOwnEntriesCompactAndAnswersTheSame) {
+  json otherManager = appliedEntry();
+  otherManager["manager"] = "kubectl";
+  json status = appliedEntry();
+  status["subresource"] = "status";
+  json live = liveWith({otherManager, appliedEntry(), status});
+  json compact = live;
+  compactOwnManagedFields(compact, kManager);
+
+  const json& entries = compact["metadata"]["managedFields"];
+  ASSERT_EQ(entries.size(), 2u) << "the other manager's entry is gone";
+  EXPECT_EQ(entries[0], (json{{"manager", kManager}, {"operation", "Apply"},
+                              {"fieldsV1", appliedEntry()["fieldsV1"].dump()}}));
+  EXPECT_EQ(entries[1]["subresource"], "status");
+  EXPECT_TRUE(entries[1]["fieldsV1"].is_string());
+  json withoutManaged = compact;
+  withoutManaged["metadata"].erase("managedFields");
+  json liveWithout = live;
+  liveWithout["metadata"].erase("managedFields");
+  EXPECT_EQ(withoutManaged, liveWithout) << "nothing else changes";
+
+  std::vector<json> intents = {serviceIntent()};
+  for (const auto& edit : std::vector<std::function<void(json&)>>{
+           [](json& i) { i["spec"]["selector"] = json::object(); },
+           [](json& i) { i["metadata"]["labels"].erase("mcpwarden.io/server"); },
+           [](json& i) { i.erase("spec"); },
+           [](json& i) { i["spec"]["ports"][1]["port"] = 9191; },
+           [](json& i) { i["spec"]["ports"][0].erase("targetPort"); },
+           [](json& i) { i["metadata"]["annotations"] = {{"new", "x"}}; }}) {
+    json intent = serviceIntent();
+    edit(intent);
+    intents.push_back(std::move(intent));
+  }
+  for (const json& intent : intents) {
+    EXPECT_EQ(appliedFieldsDropped(compact, intent, kManager), appliedFieldsDropped(live, intent, kManager))
+        << intent.dump();
+  }
+  EXPECT_TRUE(appliedFieldsDropped(compact, intents[1], kManager)) << "the comparison above is not vacuous";
+
+  json again = compact;
+  compactOwnManagedFields(again, kManager);
+  EXPECT_EQ(again, compact) << "compacting twice changes nothing";
+}
+
+TEST(CompactOwnManagedFieldsTest, NoOwnEntriesRemovesTheKey) {
+  json other = appliedEntry();
+  other["manager"] = "kubectl";
+  json live = liveWith({other});
+  compactOwnManagedFields(live, kManager);
+  EXPECT_FALSE(live["metadata"].contains("managedFields"));
+  json unreadable = liveWith("not a list");
+  compactOwnManagedFields(unreadable, kManager);
+  EXPECT_FALSE(unreadable["metadata"].contains("managedFields"));
+  json none = serviceIntent();
+  compactOwnManagedFields(none, kManager);
+  EXPECT_EQ(none, serviceIntent());
+  json notAnObject = "x";
+  compactOwnManagedFields(notAnObject, kManager);
+  EXPECT_EQ(notAnObject, "x");
+}
+
+TEST(DropManagedFieldsTest, RemovesThemAndNothingElse) {
+  json live = liveWith({appliedEntry()});
+  dropManagedFields(live);
+  EXPECT_EQ(live, serviceIntent());
+  json notAnObject = 42;
+  dropManagedFields(notAnObject);
+  EXPECT_EQ(notAnObject, 42);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -81,7 +82,8 @@ class McpServerReconcilerTest : public ::testing::Test {
     return c != nullptr ? *c : json();
   }
   std::vector<json> events() {
-    std::vector<json> out = store_.list(resources::events(), "tools");
+    std::vector<json> out;
+    for (const auto& event : store_.list(resources::events(), "tools")) out.push_back(*event);
     std::sort(out.begin(), out.end(), [](const json& a, const json& b) {
       return a["eventTime"].get<std::string>() + a["metadata"]["name"].get<std::string>() <
              b["eventTime"].get<std::string>() + b["metadata"]["name"].get<std::string>();
@@ -99,7 +101,16 @@ class McpServerReconcilerTest : public ::testing::Test {
   // The bundle wardenctl would compile from the same objects.
   policy::Bundle expectedBundle() {
     std::vector<policy::ToolPolicy> policies;
-    for (const auto& p : store_.list(resources::toolPolicies(), "tools")) policies.push_back(testing::decodePolicy(p));
+    for (const auto& p : store_.list(resources::toolPolicies(), "tools")) policies.push_back(testing::decodePolicy(*p));
+    return compiled(policies);
+  }
+  // The same from the named policies only.
+  policy::Bundle expectedBundleFor(const std::vector<std::string>& names) {
+    std::vector<policy::ToolPolicy> policies;
+    for (const auto& name : names) policies.push_back(testing::decodePolicy(get(resources::toolPolicies(), name)));
+    return compiled(policies);
+  }
+  policy::Bundle compiled(const std::vector<policy::ToolPolicy>& policies) {
     policy::CompileOptions options;
     options.trustDomain = "example.org";
     return policy::compileBundle(testing::decodeServer(get(resources::mcpServers(), "files")), policies, options);
@@ -324,6 +335,61 @@ TEST_F(McpServerReconcilerTest, PoliciesOfOtherServersAndNamespacesAreIgnored) {
   ASSERT_TRUE(reconcile().ok());
   EXPECT_TRUE(conditionHas(serverStatus()["conditions"], "PolicyCompiled", "True", "Compiled"));
   EXPECT_EQ(serverStatus()["policies"], json({"editor", "reader"}));
+}
+
+// A reader over the store that answers toolPoliciesTargeting() in reverse name order and counts how the policies
+// were read.
+class PolicyLookupReader : public ObjectReader {
+ public:
+  explicit PolicyLookupReader(const FakeStore& store) : store_(store) {}
+  ObjectPtr get(const ResourceType& type, const std::string& ns, const std::string& name) const override {
+    return store_.get(type, ns, name);
+  }
+  std::vector<ObjectPtr> list(const ResourceType& type, const std::string& ns) const override {
+    if (type.plural == resources::toolPolicies().plural) ++policyLists;
+    return store_.list(type, ns);
+  }
+  std::vector<ObjectPtr> toolPoliciesTargeting(const std::string& ns, const std::string& server) const override {
+    ++lookups;
+    auto out = store_.toolPoliciesTargeting(ns, server);
+    std::reverse(out.begin(), out.end());
+    return out;
+  }
+  mutable std::atomic<int> policyLists{0};
+  mutable std::atomic<int> lookups{0};
+
+ private:
+  const FakeStore& store_;
+};
+
+TEST_F(McpServerReconcilerTest, TargetingPoliciesAreLookedUpNotListed) {
+  putStandardObjects();
+  store_.put(resources::toolPolicies(), toolPolicyJson("other", {brokenRule("x")}, "other-server"));
+  PolicyLookupReader reader(store_);
+  McpServerReconciler reconciler(client_, reader, *events_, reconcilerOptions());
+  const auto result = reconciler.reconcile("tools/files");
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(reader.lookups.load(), 1);
+  EXPECT_EQ(reader.policyLists.load(), 0) << "the namespace's policies are not listed";
+  EXPECT_EQ(serverStatus()["policies"], json({"editor", "reader"})) << "sorted by name whatever the lookup's order";
+  EXPECT_EQ(get(resources::configMaps(), "files-warden-policy")["data"]["bundle.json"].get<std::string>(),
+            expectedBundleFor({"editor", "reader"}).bytes);
+}
+
+TEST(ObjectReaderTest, DefaultLookupFiltersByRawTargetInTheNamespace) {
+  FakeStore store;
+  store.put(resources::toolPolicies(), toolPolicyJson("b", {allowRule("r", "t")}, "files"));
+  store.put(resources::toolPolicies(), toolPolicyJson("a", {brokenRule("x")}, "files"));  // invalid ones count
+  store.put(resources::toolPolicies(), toolPolicyJson("c", {allowRule("r", "t")}, "git"));
+  store.put(resources::toolPolicies(), toolPolicyJson("d", {allowRule("r", "t")}, "files", "other-ns"));
+  json noTarget = toolPolicyJson("e", {allowRule("r", "t")}, "files");
+  noTarget["spec"].erase("targetRef");
+  store.put(resources::toolPolicies(), noTarget);
+  std::vector<std::string> found;
+  for (const auto& p : store.toolPoliciesTargeting("tools", "files")) found.push_back((*p)["metadata"]["name"]);
+  std::sort(found.begin(), found.end());
+  EXPECT_EQ(found, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(store.toolPoliciesTargeting("tools", "nothing").empty());
 }
 
 TEST_F(McpServerReconcilerTest, AForeignServiceIsLeftAlone) {

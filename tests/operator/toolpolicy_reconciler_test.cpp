@@ -40,7 +40,8 @@ class ToolPolicyReconcilerTest : public ::testing::Test {
     return result;
   }
   json status(const std::string& name = "editor") {
-    return store_.get(resources::toolPolicies(), "tools", name).value_or(json())["status"];
+    const auto policy = store_.get(resources::toolPolicies(), "tools", name);
+    return policy ? policy->value("status", json()) : json();
   }
   json accepted(const std::string& name = "editor") {
     json current = status(name);
