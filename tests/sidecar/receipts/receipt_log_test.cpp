@@ -20,6 +20,7 @@ namespace {
 
 using testing::buildChain;
 using testing::joinLines;
+using testing::Mirror;
 using testing::quietOptions;
 using testing::readFile;
 using testing::ReceiptDir;
@@ -48,26 +49,6 @@ std::vector<AppendResult> appendAndWait(ReceiptLog& log, int count, int first = 
   EXPECT_TRUE(results.waitFor(static_cast<std::size_t>(count)));
   return results.all();
 }
-
-// Captures what the log mirrors, as stdout would.
-class Mirror {
- public:
-  Mirror() : file_(open_memstream(&data_, &size_)) {}
-  ~Mirror() {
-    if (file_) std::fclose(file_);
-    std::free(data_);
-  }
-  std::FILE* file() { return file_; }
-  std::string text() {
-    std::fflush(file_);
-    return std::string(data_, size_);
-  }
-
- private:
-  char* data_ = nullptr;
-  std::size_t size_ = 0;
-  std::FILE* file_;
-};
 
 TEST(ReceiptLogTest, FirstReceiptStartsTheChainAndIsMirroredOnlyOnceDurable) {
   ReceiptDir dir;

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -119,6 +121,26 @@ class Results {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<AppendResult> results_;
+};
+
+// Captures what the log mirrors, as stdout would.
+class Mirror {
+ public:
+  Mirror() : file_(open_memstream(&data_, &size_)) {}
+  ~Mirror() {
+    if (file_) std::fclose(file_);
+    std::free(data_);
+  }
+  std::FILE* file() { return file_; }
+  std::string text() {
+    std::fflush(file_);
+    return std::string(data_, size_);
+  }
+
+ private:
+  char* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::FILE* file_;
 };
 
 inline ReceiptLogOptions quietOptions(const std::string& path) {
