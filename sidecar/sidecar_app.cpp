@@ -48,6 +48,7 @@ bool SidecarApp::start(std::string* error) {
   receiptOptions.mirrorToStdout = c.receiptsToStdout;
   receiptOptions.sync = parseReceiptSync(c.receiptsSync).value_or(ReceiptSync::Decision);  // validated before
   receiptOptions.syncInterval = c.receiptsSyncInterval;
+  receiptOptions.onSync = [&metrics = p.proxyMetrics] { metrics.receiptSync(); };
   std::string receiptError;
   p.receipts = ReceiptLog::open(receiptOptions, &receiptError);
   if (!p.receipts) {

@@ -280,9 +280,19 @@ ReceiptLog::~ReceiptLog() {
   if (appendsInline() && unsynced_ && failure_.empty()) {
     // What the syncer had not reached yet; the head logged at stop is then durable.
     std::string why;
-    if (syncData(fd_, &why)) syncs_.fetch_add(1, std::memory_order_relaxed);
+    if (syncData(fd_, &why)) synced();
   }
   ::close(fd_);
+}
+
+void ReceiptLog::synced() noexcept {
+  syncs_.fetch_add(1, std::memory_order_relaxed);
+  if (!options_.onSync) return;
+  try {
+    options_.onSync();
+  } catch (...) {
+    // A metrics hook must not stop the log.
+  }
 }
 
 std::string ReceiptLog::name() const { return "receipt log " + policy::quoteForMessage(options_.path); }
@@ -380,7 +390,7 @@ void ReceiptLog::commit(std::vector<Pending>& batch) {
       failure_ = why;
       failChained(results, logName + ": " + why);
     } else {
-      syncs_.fetch_add(1, std::memory_order_relaxed);
+      synced();
       std::lock_guard lock(mu_);
       lastSeq_ = seq;
       lastHash_ = std::move(prev);
@@ -452,7 +462,7 @@ void ReceiptLog::runSyncer() {
         failure_ = why;
         return;
       }
-      syncs_.fetch_add(1, std::memory_order_relaxed);
+      synced();
     }
     if (stopping_) return;
   }

@@ -41,6 +41,9 @@ struct ReceiptLogOptions {
   std::size_t maxBatch = 512;  // Decision: receipts per write + fdatasync, at least 1
   ReceiptSync sync = ReceiptSync::Decision;
   std::chrono::milliseconds syncInterval{100};  // Interval: time between background fdatasyncs, (0, 10s]
+  // Runs after every fdatasync that made receipts durable (counted by syncCount()), on the thread that ran it; for
+  // metrics: it must be quick. What it throws is ignored.
+  std::function<void()> onSync;
 };
 
 // The largest syncInterval accepted: beyond it a node crash could lose too much.
@@ -123,6 +126,7 @@ class ReceiptLog {
   void commit(std::vector<Pending>& batch);
   void mirror(const std::string& lines);
   std::string name() const;
+  void synced() noexcept;  // counts an fdatasync and runs onSync
 
   const ReceiptLogOptions options_;
   const int fd_;

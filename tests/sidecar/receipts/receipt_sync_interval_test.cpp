@@ -174,14 +174,20 @@ TEST(ReceiptSyncTest, ConcurrentWritersGetOneOrderedChain) {
 
 TEST(ReceiptSyncTest, TheSyncerSyncsWhatWasWrittenAndTheLogResumes) {
   ReceiptDir dir;
-  auto log = openOrFail(intervalOptions(dir.file(), 1ms));
+  std::atomic<int> hookCalls{0};
+  auto options = intervalOptions(dir.file(), 1ms);
+  options.onSync = [&] { ++hookCalls; };
+  auto log = openOrFail(options);
   ASSERT_TRUE(log);
   ASSERT_TRUE(appendOne(*log, 0).ok);
   EXPECT_TRUE(eventually([&] { return log->syncCount() >= 1; }));
   const auto before = log->syncCount();
   ASSERT_TRUE(appendOne(*log, 1).ok);
   EXPECT_TRUE(eventually([&] { return log->syncCount() > before; }));
+  EXPECT_EQ(hookCalls.load(), static_cast<int>(log->syncCount()));
+  // Nothing written since: the syncer has nothing to sync, and destruction syncs nothing more.
   log.reset();
+  EXPECT_GE(hookCalls.load(), 2);
 
   log = openOrFail(intervalOptions(dir.file()));
   ASSERT_TRUE(log);
