@@ -305,7 +305,7 @@ void ReceiptLog::append(ReceiptInput input, Callback done) {
       auto results = appendInline(std::move(inputs));
       notify(done, std::move(results[0]));
     } catch (...) {
-      // Only allocation can fail, before anything was written.
+      // Only allocation can fail (a failed write has stopped the log by then): the receipt is not acknowledged.
       failNow(done, "receipt log: out of memory");
     }
     return;
@@ -434,8 +434,8 @@ std::vector<AppendResult> ReceiptLog::appendInline(std::vector<ReceiptInput> inp
   if (lines.empty()) return results;
   std::string why;
   if (!writeAll(fd_, lines, &why)) {
-    failure_ = why;  // what reached the file is unknown: stop until reopened, as in Decision mode
-    failChained(results, logName + ": " + why);
+    failure_ = std::move(why);  // what reached the file is unknown: stop until reopened, as in Decision mode
+    failChained(results, logName + ": " + failure_);
     return results;
   }
   lastSeq_ = seq;
