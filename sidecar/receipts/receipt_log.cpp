@@ -455,14 +455,14 @@ void ReceiptLog::runSyncer() {
       lock.unlock();
       // Outside mu_: appends go on while the disk works; what they write is synced next round.
       std::string why;
-      const bool synced = syncData(fd_, &why);
+      const bool ok = syncData(fd_, &why);
+      if (ok) synced();
       lock.lock();
-      if (!synced) {
+      if (!ok) {
         // The written receipts may be lost (and Linux may drop the dirty pages): refuse every later one.
-        failure_ = why;
+        failure_ = std::move(why);
         return;
       }
-      synced();
     }
     if (stopping_) return;
   }
