@@ -22,6 +22,7 @@ using testing::buildChain;
 using testing::joinLines;
 using testing::Mirror;
 using testing::quietOptions;
+using testing::replaceLogFile;
 using testing::readFile;
 using testing::ReceiptDir;
 using testing::Results;
@@ -369,11 +370,7 @@ TEST(ReceiptLogTest, WriteFailureFailsThisAndEveryLaterAppend) {
   ASSERT_TRUE(log);
   ASSERT_TRUE(appendAndWait(*log, 1)[0].ok);
 
-  // The disk fills up under the log.
-  const int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
-  ASSERT_GE(full, 0);
-  ASSERT_GE(::dup2(full, log->fileDescriptorForTesting()), 0);
-  ::close(full);
+  ASSERT_TRUE(replaceLogFile(*log, "/dev/full", O_WRONLY));  // the disk fills up under the log
   auto results = appendAndWait(*log, 2, 1);
   for (const auto& result : results) {
     EXPECT_FALSE(result.ok);
@@ -382,10 +379,7 @@ TEST(ReceiptLogTest, WriteFailureFailsThisAndEveryLaterAppend) {
   EXPECT_EQ(log->lastSeq(), 1u);
 
   // Space comes back, but what reached the disk is unknown: the log stays failed until it is reopened.
-  const int real = ::open(dir.file().c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
-  ASSERT_GE(real, 0);
-  ASSERT_GE(::dup2(real, log->fileDescriptorForTesting()), 0);
-  ::close(real);
+  ASSERT_TRUE(replaceLogFile(*log, dir.file(), O_RDWR | O_APPEND));
   results = appendAndWait(*log, 1, 3);
   EXPECT_FALSE(results[0].ok);
   EXPECT_NE(results[0].error.find("stopped after an earlier failure (write failed: No space left on device)"),

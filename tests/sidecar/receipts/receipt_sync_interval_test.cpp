@@ -19,6 +19,7 @@ namespace {
 
 using testing::Mirror;
 using testing::quietOptions;
+using testing::replaceLogFile;
 using testing::readFile;
 using testing::ReceiptDir;
 using testing::sampleInput;
@@ -203,10 +204,7 @@ TEST(ReceiptSyncTest, WriteFailureFailsThisAndEveryLaterAppend) {
   ASSERT_TRUE(log);
   ASSERT_TRUE(appendOne(*log, 0).ok);
 
-  const int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
-  ASSERT_GE(full, 0);
-  ASSERT_GE(::dup2(full, log->fileDescriptorForTesting()), 0);
-  ::close(full);
+  ASSERT_TRUE(replaceLogFile(*log, "/dev/full", O_WRONLY));  // the disk fills up under the log
   std::vector<ReceiptInput> batch{sampleInput(1), sampleInput(2)};
   for (const auto& result : log->appendInline(std::move(batch))) {
     EXPECT_FALSE(result.ok);
@@ -215,10 +213,7 @@ TEST(ReceiptSyncTest, WriteFailureFailsThisAndEveryLaterAppend) {
   EXPECT_EQ(log->lastSeq(), 1u);
 
   // Space comes back, but what reached the disk is unknown: the log stays failed until it is reopened.
-  const int real = ::open(dir.file().c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
-  ASSERT_GE(real, 0);
-  ASSERT_GE(::dup2(real, log->fileDescriptorForTesting()), 0);
-  ::close(real);
+  ASSERT_TRUE(replaceLogFile(*log, dir.file(), O_RDWR | O_APPEND));
   const auto later = appendOne(*log, 3);
   EXPECT_FALSE(later.ok);
   EXPECT_NE(later.error.find("stopped after an earlier failure (write failed: No space left on device)"),

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -142,6 +143,16 @@ class Mirror {
   std::size_t size_ = 0;
   std::FILE* file_;
 };
+
+// Puts `path` (opened with `flags`) under the log's descriptor: the disk fills up (/dev/full) or comes back.
+inline ::testing::AssertionResult replaceLogFile(ReceiptLog& log, const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return ::testing::AssertionFailure() << "cannot open " << path;
+  const bool replaced = ::dup2(fd, log.fileDescriptorForTesting()) >= 0;
+  ::close(fd);
+  if (!replaced) return ::testing::AssertionFailure() << "dup2 failed";
+  return ::testing::AssertionSuccess();
+}
 
 inline ReceiptLogOptions quietOptions(const std::string& path) {
   ReceiptLogOptions options;
