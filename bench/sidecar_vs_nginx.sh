@@ -9,9 +9,11 @@
 # generator (bench/load/load_generator) sends MCP tools/call requests (~1 KB arguments, a session header) over
 # keep-alive connections, mutual TLS with a client SVID for nginx and the sidecar, and checks every answer.
 #
-# Scenarios, each run on the three paths back to back (direct, nginx, sidecar; the order rotates every round):
-# closed loop with 1/8/64 connections, fixed-rate open loop at 1,000 and 5,000 requests/s (latency from the
-# scheduled send time). Then: full TLS handshakes (a new connection per request), SVID rotation under load (a second
+# Scenarios, each run on the four paths back to back (direct, nginx, sidecar, sidecar-interval; the order rotates
+# every round): closed loop with 1/8/64 connections, fixed-rate open loop at 1,000 and 5,000 requests/s (latency from
+# the scheduled send time). "sidecar" is warden-sidecar as shipped (--receipts-sync=decision: every receipt
+# fdatasync'ed before the call goes on); "sidecar-interval" is a second one with --receipts-sync=interval (receipts
+# written before the call goes on, fdatasync'ed every --receipts-sync-interval in the background). Then: full TLS handshakes (a new connection per request), SVID rotation under load (a second
 # sidecar whose Workload API rotates every TTL/2), and a short closed-loop run against the real
 # @modelcontextprotocol/server-everything. CPU is utime+stime from /proc/PID/stat around each run, peak RSS VmHWM
 # (reset through /proc/PID/clear_refs before each run; nginx: master + workers). Prints a markdown report.
@@ -33,6 +35,9 @@ Options (defaults in brackets):
   --rotation-ttl D        SVID TTL of the rotating Workload API (rotates at half of it) [4s]
   --everything-seconds S  duration per path against server-everything; 0 skips it [8]
   --sidecar-threads N     warden-sidecar --threads [1]
+  --sidecar-flags "F..."  more flags for every warden-sidecar started (word-split), e.g. "--max-connections 512"
+  --sync-interval D       --receipts-sync-interval of the sidecar-interval path [100ms]
+  --no-interval           leave out the sidecar-interval path
   --nginx-workers N       nginx worker_processes [1]
   --upstream-form F       echo upstream answers: json or sse [json]
   --message-bytes N       size of the echo tool's message argument [1024]
@@ -51,6 +56,7 @@ shift
 duration=8 warmup=1 rounds=2 conn_list="1 8 64" rate_list="1000 5000" open_conns=64
 hs_seconds=5 hs_conns=8 rot_seconds=16 rot_ttl=4s ev_seconds=8
 sidecar_threads=1 nginx_workers=1 upstream_form=json pin=0 out="" message_bytes=1024 receipts_dir=""
+sidecar_flags="" sync_interval=100ms with_interval=1
 while [ $# -gt 0 ]; do
   case $1 in
     --duration) duration=$2; shift ;;
@@ -65,6 +71,9 @@ while [ $# -gt 0 ]; do
     --rotation-ttl) rot_ttl=$2; shift ;;
     --everything-seconds) ev_seconds=$2; shift ;;
     --sidecar-threads) sidecar_threads=$2; shift ;;
+    --sidecar-flags) sidecar_flags=$2; shift ;;
+    --sync-interval) sync_interval=$2; shift ;;
+    --no-interval) with_interval=0 ;;
     --nginx-workers) nginx_workers=$2; shift ;;
     --upstream-form) upstream_form=$2; shift ;;
     --message-bytes) message_bytes=$2; shift ;;
@@ -161,16 +170,18 @@ start_nginx() {  # NAME UPSTREAM_PORT -> NGINX_PORT NGINX_PID
   wait_for "nginx" 100 port_open "$NGINX_PORT" || { cat "$dir/error.log" >&2; return 1; }
 }
 
-start_sidecar() {  # NAME UPSTREAM_PORT SOCKET -> SIDECAR_PORT SIDECAR_ADMIN SIDECAR_PID
-  local dir=$work/sidecar-$1
+start_sidecar() {  # NAME UPSTREAM_PORT SOCKET [FLAGS...] -> SIDECAR_PORT SIDECAR_ADMIN SIDECAR_PID
+  local dir=$work/sidecar-$1 extra=()
   mkdir -p "$dir"
+  read -r -a extra <<<"$sidecar_flags"
+  extra+=("${@:4}")
   SIDECAR_PORT=$(free_port)
   SIDECAR_ADMIN=$(free_port)
   "${on_proxy_cpu[@]}" "$sidecar" --listen-address 127.0.0.1 --port "$SIDECAR_PORT" \
     --admin-address 127.0.0.1 --admin-port "$SIDECAR_ADMIN" --upstream-port "$2" \
     --spiffe-endpoint-socket "unix://$3" --policy-dir "$work/policy" \
     --receipts-path "${receipts_dir:-$dir}/receipts-$1-$$.jsonl" --receipts-stdout false --threads "$sidecar_threads" \
-    > "$dir/sidecar.log" 2>&1 &
+    "${extra[@]}" > "$dir/sidecar.log" 2>&1 &
   SIDECAR_PID=$!
   PIDS+=("$SIDECAR_PID")
   wait_for "warden-sidecar to be ready" 300 curl -sf "http://127.0.0.1:$SIDECAR_ADMIN/readyz" ||
@@ -213,6 +224,7 @@ url_of() {  # PATH -> URL (the current processes)
     direct) echo "http://127.0.0.1:$UPSTREAM_PORT/mcp" ;;
     nginx) echo "https://127.0.0.1:$NGINX_PORT/mcp" ;;
     sidecar) echo "https://127.0.0.1:$SIDECAR_PORT/mcp" ;;
+    sidecar-interval) echo "https://127.0.0.1:$INTERVAL_PORT/mcp" ;;
   esac
 }
 proxy_pid_of() {
@@ -220,6 +232,7 @@ proxy_pid_of() {
     direct) echo "" ;;
     nginx) echo "$NGINX_PID" ;;
     sidecar) echo "$SIDECAR_PID" ;;
+    sidecar-interval) echo "$INTERVAL_PID" ;;
   esac
 }
 run_load() {  # SCENARIO PATH ROUND LOADGEN-ARGS... : one loadgen run, recorded in $results with the proxy's cost
@@ -262,6 +275,13 @@ policy_rules=$(grep -o '"effect":"' "$work/policy/bundle.json" | wc -l)
 start_echo_upstream
 UPSTREAM_PORT=$ECHO_PORT
 start_nginx echo "$UPSTREAM_PORT"
+paths=(direct nginx sidecar)
+if [ "$with_interval" = 1 ]; then
+  start_sidecar interval "$UPSTREAM_PORT" "$work/workload.sock" --receipts-sync interval \
+    --receipts-sync-interval "$sync_interval"
+  INTERVAL_PORT=$SIDECAR_PORT INTERVAL_ADMIN=$SIDECAR_ADMIN INTERVAL_PID=$SIDECAR_PID
+  paths+=(sidecar-interval)
+fi
 start_sidecar echo "$UPSTREAM_PORT" "$work/workload.sock"
 sleep 2  # let start-up settle before reading the idle footprint
 mapfile -t nginx_pids < <(family "$NGINX_PID")
@@ -274,11 +294,10 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 scenarios=()
 for c in $conn_list; do scenarios+=("closed-$c"); done
 for r in $rate_list; do scenarios+=("open-$r"); done
-paths=(direct nginx sidecar)
 for ((round = 1; round <= rounds; round++)); do
   for scenario in "${scenarios[@]}"; do
-    for ((k = 0; k < 3; k++)); do
-      path=${paths[$(((k + round - 1) % 3))]}
+    for ((k = 0; k < ${#paths[@]}; k++)); do
+      path=${paths[$(((k + round - 1) % ${#paths[@]}))]}
       case $scenario in
         closed-*) run_load "$scenario" "$path" "$round" --mode closed --connections "${scenario#closed-}" \
                     --duration "$duration" ;;
@@ -295,6 +314,10 @@ for path in nginx sidecar; do
     --duration "$hs_seconds"
 done
 stop_pid "$SIDECAR_PID"
+if [ "$with_interval" = 1 ]; then
+  interval_syncs=$(metric "$INTERVAL_ADMIN" warden_receipt_syncs_total)
+  stop_pid "$INTERVAL_PID"
+fi
 if ! kill -0 "$main_api" 2>/dev/null; then
   log "WARNING: the dev Workload API of the main runs exited during them (the sidecar kept its SVID):"
   tail -5 "$work/workload.sock.log" >&2
@@ -370,6 +393,38 @@ latencies() {  # SCENARIO PATH
 verdict() { awk -v ok="$1" 'BEGIN {print (ok == 1 ? "met" : "**missed**")}'; }
 le() { if is_number "$1" && is_number "$2"; then awk -v a="$1" -v b="$2" 'BEGIN {print (a + 0 <= b + 0) ? 1 : 0}'; else echo 0; fi; }
 
+# The sidecar-interval path beside the shipped sidecar (same runs, same rounds).
+interval_report() {
+  local r c p
+  echo "warden-sidecar with --receipts-sync=interval --receipts-sync-interval $sync_interval (receipts written before each"
+  echo "call goes on, fdatasync'ed in the background: a node crash can lose the last interval's receipts, a process"
+  echo "kill none), beside the default --receipts-sync=decision; ${interval_syncs:-n/a} background fdatasync(s) in all:"
+  echo
+  echo "| | nginx | warden-sidecar (decision) | sidecar-interval | interval/nginx |"
+  echo "| --- | ---: | ---: | ---: | ---: |"
+  for c in $conn_list; do
+    echo "| closed loop, $c connection(s): requests/s | $(with_errors "$(fmt "$(field "closed-$c" nginx rps)")" "closed-$c" nginx) |" \
+         "$(with_errors "$(fmt "$(field "closed-$c" sidecar rps)")" "closed-$c" sidecar) |" \
+         "$(with_errors "$(fmt "$(field "closed-$c" sidecar-interval rps)")" "closed-$c" sidecar-interval) |" \
+         "$(ratio "$(field "closed-$c" sidecar-interval rps)" "$(field "closed-$c" nginx rps)") |"
+  done
+  for r in $rate_list; do
+    echo "| $r req/s: p50 / p90 / p99 / p99.9 ms | $(latencies "open-$r" nginx) | $(latencies "open-$r" sidecar) |" \
+         "$(latencies "open-$r" sidecar-interval) | p99 $(ratio "$(field "open-$r" sidecar-interval p99_ms)" "$(field "open-$r" nginx p99_ms)") |"
+    for p in p50 p99 p999; do
+      echo "| $r req/s: added $p over direct, ms | $(minus "$(field "open-$r" nginx ${p}_ms)" "$(field "open-$r" direct ${p}_ms)") |" \
+           "$(minus "$(field "open-$r" sidecar ${p}_ms)" "$(field "open-$r" direct ${p}_ms)") |" \
+           "$(minus "$(field "open-$r" sidecar-interval ${p}_ms)" "$(field "open-$r" direct ${p}_ms)") | |"
+    done
+    echo "| $r req/s: proxy CPU s per 1,000 requests | $(cpu_per_1k "open-$r" nginx) | $(cpu_per_1k "open-$r" sidecar) |" \
+         "$(with_errors "$(cpu_per_1k "open-$r" sidecar-interval)" "open-$r" sidecar-interval) |" \
+         "$(ratio "$(cpu_per_1k "open-$r" sidecar-interval)" "$(cpu_per_1k "open-$r" nginx)") |"
+    echo "| $r req/s: peak RSS MiB | $(mib "$(field "open-$r" nginx proxy_hwm_kib)") | $(mib "$(field "open-$r" sidecar proxy_hwm_kib)") |" \
+         "$(mib "$(field "open-$r" sidecar-interval proxy_hwm_kib)") | |"
+  done
+  echo
+}
+
 report() {
   local total_errors
   total_errors=$(awk '{for (i = 1; i <= NF; i++) if ($i ~ /^(errors|unsent)=/) {split($i, kv, "="); n += kv[2]}} END {print n + 0}' "$results")
@@ -386,7 +441,7 @@ report() {
        "tools/call of \`echo\` with a $message_bytes B message, MCP session header, every answer checked;" \
        "open loops over $open_conns connections. Upstream: mcp-echo-upstream ($upstream_form answers)." \
        "nginx: $nginx_workers worker process(es). warden-sidecar: --threads $sidecar_threads" \
-       "($sidecar_thread_count threads in all), $policy_rules-rule policy, receipts on (fdatasync; in ${receipts_dir:-the temporary directory under ${TMPDIR:-/tmp}})." \
+       "($sidecar_thread_count threads in all)${sidecar_flags:+, $sidecar_flags}, $policy_rules-rule policy, receipts on (--receipts-sync=decision: fdatasync per decision; in ${receipts_dir:-the temporary directory under ${TMPDIR:-/tmp}})." \
        "$(if [ -n "$proxy_cpu" ]; then echo "Pinned: nginx and warden-sidecar on CPU $proxy_cpu, load generator and upstream on CPU $load_cpu."; else echo "Not pinned."; fi)"
   echo
   echo "| | direct | nginx | warden-sidecar | sidecar/nginx |"
@@ -440,6 +495,7 @@ report() {
     done
   done
   echo
+  [ "$with_interval" = 1 ] && interval_report
   local first_rate second_rate
   first_rate=$(awk '{print $1}' <<<"$rate_list")
   second_rate=$(awk '{print $NF}' <<<"$rate_list")
@@ -480,6 +536,17 @@ report() {
        "$(verdict "$(le "$(field "open-$second_rate" sidecar proxy_hwm_kib)" 40960)") |"
   echo "| CPU per 1,000 tool calls ≤ nginx (at $second_rate req/s) | $(cpu_per_1k "open-$second_rate" sidecar) vs $(cpu_per_1k "open-$second_rate" nginx) s |" \
        "$(verdict "$(le "$(cpu_per_1k "open-$second_rate" sidecar)" "$(cpu_per_1k "open-$second_rate" nginx)")") |"
+  if [ "$with_interval" = 1 ]; then
+    local i50 i99
+    i50=$(minus "$(field "open-$first_rate" sidecar-interval p50_ms)" "$(field "open-$first_rate" direct p50_ms)")
+    i99=$(minus "$(field "open-$first_rate" sidecar-interval p99_ms)" "$(field "open-$first_rate" direct p99_ms)")
+    echo "| sidecar-interval: added p50 at $first_rate req/s ≤ 0.1 ms | $i50 ms | $(verdict "$(le "$i50" 0.1)") |"
+    echo "| sidecar-interval: added p99 at $first_rate req/s ≤ 0.5 ms | $i99 ms | $(verdict "$(le "$i99" 0.5)") |"
+    echo "| sidecar-interval: closed loop, 8 connections ≥ nginx | $(fmt "$(field closed-8 sidecar-interval rps)") vs $(fmt "$(field closed-8 nginx rps)") req/s |" \
+         "$(verdict "$(le "$(field closed-8 nginx rps)" "$(field closed-8 sidecar-interval rps)")") |"
+    echo "| sidecar-interval: p99 at $second_rate req/s ≤ nginx | $(fmt "$(field "open-$second_rate" sidecar-interval p99_ms)" 3) vs $(fmt "$(field "open-$second_rate" nginx p99_ms)" 3) ms |" \
+         "$(verdict "$(le "$(field "open-$second_rate" sidecar-interval p99_ms)" "$(field "open-$second_rate" nginx p99_ms)")") |"
+  fi
   echo
   echo "Every run (loadgen RESULT lines; proxy_cpu_ticks at $clk_tck per second; runs with errors or unsent requests"
   echo "are the ones without \"errors=0 unsent=0\"):"

@@ -46,6 +46,9 @@ bool SidecarApp::start(std::string* error) {
   ReceiptLogOptions receiptOptions;
   receiptOptions.path = c.receiptsPath;
   receiptOptions.mirrorToStdout = c.receiptsToStdout;
+  receiptOptions.sync = parseReceiptSync(c.receiptsSync).value_or(ReceiptSync::Decision);  // validated before
+  receiptOptions.syncInterval = c.receiptsSyncInterval;
+  receiptOptions.onSync = [&metrics = p.proxyMetrics] { metrics.receiptSync(); };
   std::string receiptError;
   p.receipts = ReceiptLog::open(receiptOptions, &receiptError);
   if (!p.receipts) {
@@ -54,7 +57,10 @@ bool SidecarApp::start(std::string* error) {
   }
   // The chain's head, logged at open and at stop, is what `wardenctl receipts verify --expect-head` checks a file
   // against, so that receipts cut off the end of the file are detected too.
-  logInfo("receipt log open", {{"path", c.receiptsPath}, {"seq", p.receipts->lastSeq()}, {"head", p.receipts->lastHash()}});
+  logInfo("receipt log open", {{"path", c.receiptsPath},
+                               {"sync", toString(receiptOptions.sync)},
+                               {"seq", p.receipts->lastSeq()},
+                               {"head", p.receipts->lastHash()}});
 
   std::string watchError;
   p.bundleWatcher = BundleWatcher::start(

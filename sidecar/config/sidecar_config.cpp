@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "sidecar/config/duration_option.h"
+#include "sidecar/receipts/receipt_log.h"
 
 namespace warden::sidecar {
 
@@ -17,6 +18,10 @@ std::optional<std::string> SidecarConfig::validate() const {
   if (svidDir.empty() && spiffeEndpointSocket.empty()) return "set the Workload API socket or --svid-dir";
   if (policyDir.empty()) return "--policy-dir is required";
   if (receiptsPath.empty()) return "--receipts-path is required: every decision gets a receipt";
+  if (!parseReceiptSync(receiptsSync)) return "--receipts-sync must be decision or interval";
+  if (receiptsSyncInterval.count() <= 0 || receiptsSyncInterval > kMaxReceiptSyncInterval) {
+    return "--receipts-sync-interval must be above 0 and at most 10s";
+  }
   if (maxBodyBytes < 1024) return "--max-body-bytes must be at least 1024";
   if (threads < 1 || threads > 256) return "--threads must be 1..256";
   return std::nullopt;
@@ -50,6 +55,15 @@ void addSidecarOptions(CLI::App& app, SidecarConfig& c) {
       ->envname("WARDEN_RECEIPTS_PATH")->capture_default_str();
   app.add_option("--receipts-stdout", c.receiptsToStdout, "Mirror receipts to stdout")
       ->envname("WARDEN_RECEIPTS_STDOUT")->capture_default_str();
+  app.add_option("--receipts-sync", c.receiptsSync,
+                 "decision: every receipt is fdatasync'ed before its call is forwarded or answered; interval: it is "
+                 "written (page cache) before, and fdatasync runs every --receipts-sync-interval (a node crash can "
+                 "lose the last interval's receipts, a process kill none)")
+      ->envname("WARDEN_RECEIPTS_SYNC")
+      ->check(CLI::IsMember({"decision", "interval"}))
+      ->capture_default_str();
+  addDurationOption(app, "--receipts-sync-interval", "WARDEN_RECEIPTS_SYNC_INTERVAL", c.receiptsSyncInterval,
+                    "With --receipts-sync=interval: time between background fdatasyncs of the receipt log (at most 10s)");
   app.add_option("--max-body-bytes", c.maxBodyBytes, "Largest request body accepted (larger: 413)")
       ->envname("WARDEN_MAX_BODY_BYTES")->capture_default_str();
   app.add_option("--max-header-bytes", c.maxHeaderBytes, "Largest request header block accepted")

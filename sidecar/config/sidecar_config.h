@@ -34,6 +34,10 @@ struct SidecarConfig {
   // Receipts: a file on a volume, mirrored to stdout.
   std::string receiptsPath = "/var/lib/mcp-warden/receipts/receipts.jsonl";
   bool receiptsToStdout = true;
+  // "decision": each receipt fdatasync'ed before its call goes on (default); "interval": written before, synced
+  // every receiptsSyncInterval in the background (a node crash can lose the last interval's receipts).
+  std::string receiptsSync = "decision";
+  std::chrono::milliseconds receiptsSyncInterval{100};
 
   std::size_t maxBodyBytes = 4 * 1024 * 1024;
   std::size_t maxHeaderBytes = 16 * 1024;

@@ -21,6 +21,8 @@ ProxyMetrics::ProxyMetrics(MetricsRegistry& r)
       connections_(r.gauge("warden_connections_active", "Authenticated agent connections open")),
       receiptFailures_(r.counter("warden_receipt_failures_total",
                                  "Receipts that could not be written (the messages were not processed)")),
+      receiptSyncs_(r.counter("warden_receipt_syncs_total",
+                              "fdatasync calls of the receipt log that made receipts durable (--receipts-sync)")),
       svidExpiry_(r.gauge("warden_svid_expiry_timestamp_seconds", "Unix time at which the current SVID expires")),
       svidRotations_(r.counter("warden_svid_updates_total", "SVID and trust bundle updates applied")),
       policyLoads_(r.counterFamily("warden_policy_loads_total", "Policy bundle loads by outcome", {"outcome"})) {}
@@ -44,6 +46,8 @@ void ProxyMetrics::handshakeFailure(std::string_view reason) { handshakeFailures
 void ProxyMetrics::connectionOpened() { connections_.inc(); }
 void ProxyMetrics::connectionClosed() { connections_.dec(); }
 void ProxyMetrics::receiptFailure() { receiptFailures_.inc(); }
+
+void ProxyMetrics::receiptSync() { receiptSyncs_.inc(); }
 
 void ProxyMetrics::svidUpdated(double notAfterUnixSeconds) {
   svidExpiry_.set(notAfterUnixSeconds);

@@ -20,6 +20,7 @@ class ProxyMetrics {
   void connectionOpened();
   void connectionClosed();
   void receiptFailure();
+  void receiptSync();
   void svidUpdated(double notAfterUnixSeconds);
   void policyLoad(std::string_view outcome);
 
@@ -32,6 +33,7 @@ class ProxyMetrics {
   CounterFamily& handshakeFailures_;
   Gauge& connections_;
   Counter& receiptFailures_;
+  Counter& receiptSyncs_;
   Gauge& svidExpiry_;
   Counter& svidRotations_;
   CounterFamily& policyLoads_;

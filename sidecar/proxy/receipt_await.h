@@ -11,7 +11,7 @@ namespace warden::sidecar {
 
 // Appends receipts and resumes the calling coroutine (on its own executor) once all of them are durable: queued
 // together, they land in the same group commit. Results are in input order.
-inline asio::awaitable<std::vector<AppendResult>> appendReceipts(ReceiptLog& log, std::vector<ReceiptInput> inputs) {
+inline asio::awaitable<std::vector<AppendResult>> appendDurably(ReceiptLog& log, std::vector<ReceiptInput> inputs) {
   auto initiate = [&log](auto handler, std::vector<ReceiptInput> receipts) {
     using Handler = decltype(handler);
     struct State {
@@ -39,6 +39,17 @@ inline asio::awaitable<std::vector<AppendResult>> appendReceipts(ReceiptLog& log
   };
   return asio::async_initiate<const asio::use_awaitable_t<>, void(std::vector<AppendResult>)>(
       initiate, asio::use_awaitable, std::move(inputs));
+}
+
+}  // namespace warden::sidecar
+
+namespace warden::sidecar {
+
+// Records receipts as the log's mode says: with --receipts-sync=interval written right here on the I/O thread (no
+// hand-off, no suspension), else made durable by the writer thread.
+inline asio::awaitable<std::vector<AppendResult>> appendReceipts(ReceiptLog& log, std::vector<ReceiptInput> inputs) {
+  if (log.appendsInline()) co_return log.appendInline(std::move(inputs));
+  co_return co_await appendDurably(log, std::move(inputs));
 }
 
 }  // namespace warden::sidecar

@@ -107,7 +107,62 @@ void failNow(ReceiptLog::Callback& done, const char* why) noexcept {
   }
 }
 
+// Chains `count` inputs after (seq, prev), the one implementation for both modes: returns the lines to write and
+// fills each input's result (a receipt that cannot be built or is too large is refused and skipped, its call fails
+// closed). Advances seq and prev past the chained receipts.
+template <typename InputAt>
+std::string chainLines(std::size_t count, InputAt inputAt, const std::string& logName, std::uint64_t& seq,
+                       std::string& prev, std::vector<AppendResult>& results) {
+  std::string lines;
+  for (std::size_t i = 0; i < count; ++i) {
+    ReceiptLine built;
+    try {
+      built = buildReceiptLine(inputAt(i), seq + 1, prev);
+    } catch (const std::exception& e) {
+      results[i].error = logName + ": cannot build the receipt: " + e.what();
+      continue;
+    }
+    if (built.text.size() > kMaxReceiptLineBytes) {
+      // Readers bound what they buffer per line; such a receipt is refused (and its call fails closed).
+      results[i].error = logName + ": a receipt of " + std::to_string(built.text.size()) +
+                         " bytes exceeds the limit of " + std::to_string(kMaxReceiptLineBytes);
+      continue;
+    }
+    lines += built.text;
+    lines += '\n';
+    seq = built.receipt.seq;
+    prev = built.receipt.hash;
+    results[i].ok = true;
+    results[i].seq = built.receipt.seq;
+    results[i].hash = std::move(built.receipt.hash);
+  }
+  return lines;
+}
+
+// The chained receipts were not recorded after all: each fails with `error`.
+void failChained(std::vector<AppendResult>& results, const std::string& error) {
+  for (auto& result : results) {
+    if (!result.ok) continue;
+    result = AppendResult{};
+    result.error = error;
+  }
+}
+
+void failStopped(std::vector<AppendResult>& results, const std::string& logName, const std::string& failure) {
+  for (auto& result : results) {
+    result.error = logName + " stopped after an earlier failure (" + failure + "); it must be reopened";
+  }
+}
+
 }  // namespace
+
+const char* toString(ReceiptSync sync) { return sync == ReceiptSync::Interval ? "interval" : "decision"; }
+
+std::optional<ReceiptSync> parseReceiptSync(const std::string& name) {
+  if (name == "decision") return ReceiptSync::Decision;
+  if (name == "interval") return ReceiptSync::Interval;
+  return std::nullopt;
+}
 
 std::unique_ptr<ReceiptLog> ReceiptLog::open(ReceiptLogOptions options, std::string* error) {
   std::string name = "receipt log";
@@ -119,6 +174,11 @@ std::unique_ptr<ReceiptLog> ReceiptLog::open(ReceiptLogOptions options, std::str
     }
     if (options.maxBatch == 0 || options.maxBatch > kMaxBatchLimit) {
       *error = name + ": maxBatch must be between 1 and " + std::to_string(kMaxBatchLimit);
+      return nullptr;
+    }
+    if (options.sync == ReceiptSync::Interval &&
+        (options.syncInterval.count() <= 0 || options.syncInterval > kMaxReceiptSyncInterval)) {
+      *error = name + ": the sync interval must be above 0 and at most 10s";
       return nullptr;
     }
     std::string directory = std::filesystem::path(options.path).parent_path().string();
@@ -195,7 +255,11 @@ std::unique_ptr<ReceiptLog> ReceiptLog::open(ReceiptLogOptions options, std::str
     std::unique_ptr<ReceiptLog> log(new ReceiptLog(std::move(options), rawFd, lastSeq, std::move(lastHash)));
     closer.release();
     if (!recoveryLine.empty()) log->mirror(recoveryLine);
-    log->writer_ = std::thread([raw = log.get()] { raw->run(); });
+    if (log->appendsInline()) {
+      log->writer_ = std::thread([raw = log.get()] { raw->runSyncer(); });
+    } else {
+      log->writer_ = std::thread([raw = log.get()] { raw->run(); });
+    }
     return log;
   } catch (const std::exception& e) {
     *error = name + ": " + e.what();
@@ -211,12 +275,41 @@ ReceiptLog::~ReceiptLog() {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
-  wake_.notify_one();
+  wake_.notify_all();
   if (writer_.joinable()) writer_.join();
+  if (appendsInline() && unsynced_ && failure_.empty()) {
+    // What the syncer had not reached yet; the head logged at stop is then durable.
+    std::string why;
+    if (syncData(fd_, &why)) synced();
+  }
   ::close(fd_);
 }
 
+void ReceiptLog::synced() noexcept {
+  syncs_.fetch_add(1, std::memory_order_relaxed);
+  if (!options_.onSync) return;
+  try {
+    options_.onSync();
+  } catch (...) {
+    // A metrics hook must not stop the log.
+  }
+}
+
+std::string ReceiptLog::name() const { return "receipt log " + policy::quoteForMessage(options_.path); }
+
 void ReceiptLog::append(ReceiptInput input, Callback done) {
+  if (appendsInline()) {
+    try {
+      std::vector<ReceiptInput> inputs;
+      inputs.push_back(std::move(input));
+      auto results = appendInline(std::move(inputs));
+      notify(done, std::move(results[0]));
+    } catch (...) {
+      // Only allocation can fail (a failed write has stopped the log by then): the receipt is not acknowledged.
+      failNow(done, "receipt log: out of memory");
+    }
+    return;
+  }
   Pending pending{std::move(input), std::move(done)};
   try {
     {
@@ -273,13 +366,11 @@ void ReceiptLog::run() {
 }
 
 void ReceiptLog::commit(std::vector<Pending>& batch) {
-  const std::string name = "receipt log " + policy::quoteForMessage(options_.path);
+  const std::string logName = name();
   std::vector<AppendResult> results(batch.size());
   if (!failure_.empty()) {
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      results[i].error = name + " stopped after an earlier failure (" + failure_ + "); it must be reopened";
-      notify(std::exchange(batch[i].done, nullptr), std::move(results[i]));
-    }
+    failStopped(results, logName, failure_);
+    for (std::size_t i = 0; i < batch.size(); ++i) notify(std::exchange(batch[i].done, nullptr), std::move(results[i]));
     return;
   }
 
@@ -290,48 +381,91 @@ void ReceiptLog::commit(std::vector<Pending>& batch) {
     seq = lastSeq_;
     prev = lastHash_;
   }
-  std::string lines;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    ReceiptLine built;
-    try {
-      built = buildReceiptLine(batch[i].input, seq + 1, prev);
-    } catch (const std::exception& e) {
-      results[i].error = name + ": cannot build the receipt: " + e.what();
-      continue;
-    }
-    if (built.text.size() > kMaxReceiptLineBytes) {
-      // Readers bound what they buffer per line; such a receipt is refused (and its call fails closed).
-      results[i].error = name + ": a receipt of " + std::to_string(built.text.size()) + " bytes exceeds the limit of " +
-                         std::to_string(kMaxReceiptLineBytes);
-      continue;
-    }
-    lines += built.text;
-    lines += '\n';
-    seq = built.receipt.seq;
-    prev = built.receipt.hash;
-    results[i].ok = true;
-    results[i].seq = built.receipt.seq;
-    results[i].hash = std::move(built.receipt.hash);
-  }
+  const std::string lines = chainLines(
+      batch.size(), [&](std::size_t i) -> const ReceiptInput& { return batch[i].input; }, logName, seq, prev, results);
 
   if (!lines.empty()) {
     std::string why;
     if (!writeAll(fd_, lines, &why) || !syncData(fd_, &why)) {
       failure_ = why;
-      for (auto& result : results) {
-        if (!result.ok) continue;
-        result = AppendResult{};
-        result.error = name + ": " + why;
-      }
+      failChained(results, logName + ": " + why);
     } else {
-      syncs_.fetch_add(1, std::memory_order_relaxed);
+      synced();
       std::lock_guard lock(mu_);
       lastSeq_ = seq;
-      lastHash_ = prev;
+      lastHash_ = std::move(prev);
     }
   }
   for (std::size_t i = 0; i < batch.size(); ++i) notify(std::exchange(batch[i].done, nullptr), std::move(results[i]));
   if (failure_.empty()) mirror(lines);
+}
+
+std::vector<AppendResult> ReceiptLog::appendInline(std::vector<ReceiptInput> inputs) {
+  std::vector<AppendResult> results(inputs.size());
+  const std::string logName = name();
+  if (!appendsInline()) {
+    for (auto& result : results) result.error = logName + ": appendInline needs --receipts-sync=interval";
+    return results;
+  }
+  std::lock_guard lock(mu_);
+  if (!failure_.empty()) {
+    failStopped(results, logName, failure_);
+    return results;
+  }
+  if (stopping_) {
+    for (auto& result : results) result.error = "receipt log is closing";
+    return results;
+  }
+  // Chained and written under mu_: the file holds receipts in seq order whichever thread appends.
+  std::uint64_t seq = lastSeq_;
+  std::string prev = lastHash_;
+  std::string lines;
+  try {
+    lines = chainLines(
+        inputs.size(), [&](std::size_t i) -> const ReceiptInput& { return inputs[i]; }, logName, seq, prev, results);
+  } catch (...) {
+    // Nothing was written: these receipts fail, the log goes on.
+    for (auto& result : results) {
+      result = AppendResult{};
+      result.error = logName + ": out of memory while building receipts";
+    }
+    return results;
+  }
+  if (lines.empty()) return results;
+  std::string why;
+  if (!writeAll(fd_, lines, &why)) {
+    failure_ = std::move(why);  // what reached the file is unknown: stop until reopened, as in Decision mode
+    failChained(results, logName + ": " + failure_);
+    return results;
+  }
+  lastSeq_ = seq;
+  lastHash_ = std::move(prev);
+  unsynced_ = true;
+  mirror(lines);  // under mu_, so stdout has the file's order
+  return results;
+}
+
+void ReceiptLog::runSyncer() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    wake_.wait_for(lock, options_.syncInterval, [&] { return stopping_; });
+    if (!failure_.empty()) return;  // nothing more will be written
+    if (unsynced_) {
+      unsynced_ = false;
+      lock.unlock();
+      // Outside mu_: appends go on while the disk works; what they write is synced next round.
+      std::string why;
+      const bool ok = syncData(fd_, &why);
+      if (ok) synced();
+      lock.lock();
+      if (!ok) {
+        // The written receipts may be lost (and Linux may drop the dirty pages): refuse every later one.
+        failure_ = std::move(why);
+        return;
+      }
+    }
+    if (stopping_) return;
+  }
 }
 
 void ReceiptLog::mirror(const std::string& lines) {

@@ -20,7 +20,9 @@ namespace {
 
 using testing::buildChain;
 using testing::joinLines;
+using testing::Mirror;
 using testing::quietOptions;
+using testing::replaceLogFile;
 using testing::readFile;
 using testing::ReceiptDir;
 using testing::Results;
@@ -48,26 +50,6 @@ std::vector<AppendResult> appendAndWait(ReceiptLog& log, int count, int first = 
   EXPECT_TRUE(results.waitFor(static_cast<std::size_t>(count)));
   return results.all();
 }
-
-// Captures what the log mirrors, as stdout would.
-class Mirror {
- public:
-  Mirror() : file_(open_memstream(&data_, &size_)) {}
-  ~Mirror() {
-    if (file_) std::fclose(file_);
-    std::free(data_);
-  }
-  std::FILE* file() { return file_; }
-  std::string text() {
-    std::fflush(file_);
-    return std::string(data_, size_);
-  }
-
- private:
-  char* data_ = nullptr;
-  std::size_t size_ = 0;
-  std::FILE* file_;
-};
 
 TEST(ReceiptLogTest, FirstReceiptStartsTheChainAndIsMirroredOnlyOnceDurable) {
   ReceiptDir dir;
@@ -388,11 +370,7 @@ TEST(ReceiptLogTest, WriteFailureFailsThisAndEveryLaterAppend) {
   ASSERT_TRUE(log);
   ASSERT_TRUE(appendAndWait(*log, 1)[0].ok);
 
-  // The disk fills up under the log.
-  const int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
-  ASSERT_GE(full, 0);
-  ASSERT_GE(::dup2(full, log->fileDescriptorForTesting()), 0);
-  ::close(full);
+  ASSERT_TRUE(replaceLogFile(*log, "/dev/full", O_WRONLY));  // the disk fills up under the log
   auto results = appendAndWait(*log, 2, 1);
   for (const auto& result : results) {
     EXPECT_FALSE(result.ok);
@@ -401,10 +379,7 @@ TEST(ReceiptLogTest, WriteFailureFailsThisAndEveryLaterAppend) {
   EXPECT_EQ(log->lastSeq(), 1u);
 
   // Space comes back, but what reached the disk is unknown: the log stays failed until it is reopened.
-  const int real = ::open(dir.file().c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
-  ASSERT_GE(real, 0);
-  ASSERT_GE(::dup2(real, log->fileDescriptorForTesting()), 0);
-  ::close(real);
+  ASSERT_TRUE(replaceLogFile(*log, dir.file(), O_RDWR | O_APPEND));
   results = appendAndWait(*log, 1, 3);
   EXPECT_FALSE(results[0].ok);
   EXPECT_NE(results[0].error.find("stopped after an earlier failure (write failed: No space left on device)"),

@@ -2,11 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -120,6 +123,36 @@ class Results {
   std::condition_variable cv_;
   std::vector<AppendResult> results_;
 };
+
+// Captures what the log mirrors, as stdout would.
+class Mirror {
+ public:
+  Mirror() : file_(open_memstream(&data_, &size_)) {}
+  ~Mirror() {
+    if (file_) std::fclose(file_);
+    std::free(data_);
+  }
+  std::FILE* file() { return file_; }
+  std::string text() {
+    std::fflush(file_);
+    return std::string(data_, size_);
+  }
+
+ private:
+  char* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::FILE* file_;
+};
+
+// Puts `path` (opened with `flags`) under the log's descriptor: the disk fills up (/dev/full) or comes back.
+inline ::testing::AssertionResult replaceLogFile(ReceiptLog& log, const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return ::testing::AssertionFailure() << "cannot open " << path;
+  const bool replaced = ::dup2(fd, log.fileDescriptorForTesting()) >= 0;
+  ::close(fd);
+  if (!replaced) return ::testing::AssertionFailure() << "dup2 failed";
+  return ::testing::AssertionSuccess();
+}
 
 inline ReceiptLogOptions quietOptions(const std::string& path) {
   ReceiptLogOptions options;
