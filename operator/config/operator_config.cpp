@@ -92,6 +92,9 @@ void addOperatorOptions(CLI::App& app, OperatorConfig& c) {
       ->envname("WARDEN_NATIVE_SIDECARS")->capture_default_str();
   app.add_option("--spiffe-csi-driver", c.spiffeCsiDriver, "CSI driver of the SPIFFE Workload API volume")
       ->envname("WARDEN_SPIFFE_CSI_DRIVER")->capture_default_str();
+  app.add_option("--spiffe-socket-name", c.spiffeSocketName,
+                 "File name of the Workload API socket in the directory the CSI driver mounts")
+      ->envname("WARDEN_SPIFFE_SOCKET_NAME")->capture_default_str();
   app.add_option("--sidecar-cpu-request", c.sidecarCpuRequest, "CPU request of the sidecar")
       ->envname("WARDEN_SIDECAR_CPU_REQUEST")->capture_default_str();
   app.add_option("--sidecar-memory-request", c.sidecarMemoryRequest, "Memory request of the sidecar")

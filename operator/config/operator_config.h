@@ -48,6 +48,7 @@ struct OperatorConfig {
   std::string sidecarImagePullPolicy = "IfNotPresent";
   std::string nativeSidecars = "auto";  // auto (API server >= 1.29) | on | off
   std::string spiffeCsiDriver = "csi.spiffe.io";
+  std::string spiffeSocketName = "spire-agent.sock";
   std::string sidecarCpuRequest = "50m";
   std::string sidecarMemoryRequest = "32Mi";
   std::string sidecarCpuLimit;

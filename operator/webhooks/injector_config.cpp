@@ -53,6 +53,14 @@ bool isDnsSubdomain(std::string_view text) {
   }
 }
 
+// A socket's file name inside the CSI volume's directory: no path separators, no "." or "..".
+bool isSocketFileName(std::string_view text) {
+  if (text.empty() || text.size() > 64 || text == "." || text == "..") return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '_' || c == '-';
+  });
+}
+
 }  // namespace
 
 std::optional<NativeSidecarMode> parseNativeSidecarMode(std::string_view text) {
@@ -81,6 +89,10 @@ std::optional<std::string> InjectorConfig::validate() const {
   }
   if (!isDnsSubdomain(spiffeCsiDriver)) {
     return "--spiffe-csi-driver: " + policy::quoteForMessage(spiffeCsiDriver) + " is not a CSI driver name";
+  }
+  if (!isSocketFileName(spiffeSocketName)) {
+    return "--spiffe-socket-name: " + policy::quoteForMessage(spiffeSocketName) +
+           " is not a file name (1-64 of A-Z a-z 0-9 . _ -, not . or ..)";
   }
   const std::pair<const char*, const std::string*> quantities[] = {{"--sidecar-cpu-request", &cpuRequest},
                                                                    {"--sidecar-memory-request", &memoryRequest},

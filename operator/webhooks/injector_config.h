@@ -21,6 +21,8 @@ struct InjectorConfig {
   std::string imagePullPolicy = "IfNotPresent";  // Always | IfNotPresent | Never
   NativeSidecarMode nativeSidecars = NativeSidecarMode::Auto;
   std::string spiffeCsiDriver = "csi.spiffe.io";
+  // The Workload API socket in the directory that driver mounts (SPIRE's agent names it spire-agent.sock).
+  std::string spiffeSocketName = "spire-agent.sock";
   // Kubernetes quantities; an empty one is left out of the container's resources.
   std::string cpuRequest = "50m";
   std::string memoryRequest = "32Mi";

@@ -22,7 +22,6 @@ inline constexpr std::string_view kAdminPortName = "warden-admin";
 inline constexpr std::string_view kPolicyMountPath = "/etc/mcp-warden/policy";
 inline constexpr std::string_view kSpiffeMountPath = "/spiffe-workload-api";
 inline constexpr std::string_view kReceiptsMountPath = "/var/lib/mcp-warden/receipts";
-inline constexpr std::string_view kSpiffeEndpointSocket = "unix:///spiffe-workload-api/spire-agent.sock";
 inline constexpr int kSidecarUid = 65532;  // "nonroot" of the distroless images
 
 struct SidecarTemplate {

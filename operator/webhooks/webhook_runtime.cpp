@@ -40,6 +40,7 @@ std::unique_ptr<WebhookRuntime> WebhookRuntime::start(const OperatorConfig& conf
   injector.imagePullPolicy = config.sidecarImagePullPolicy;
   injector.nativeSidecars = parseNativeSidecarMode(config.nativeSidecars).value_or(NativeSidecarMode::Auto);
   injector.spiffeCsiDriver = config.spiffeCsiDriver;
+  injector.spiffeSocketName = config.spiffeSocketName;
   injector.cpuRequest = config.sidecarCpuRequest;
   injector.memoryRequest = config.sidecarMemoryRequest;
   injector.cpuLimit = config.sidecarCpuLimit;

@@ -46,6 +46,7 @@ for a in --trust-domain=cluster.local --leader-elect=true --lease-name=mcp-warde
   --webhook-secret=mcp-warden-webhook-tls --webhook-service=mcp-warden-webhook \
   --mutating-webhook-config=mcp-warden-injector --validating-webhook-config=mcp-warden-validator \
   --sidecar-image=ghcr.io/mcp-warden/warden-sidecar:0.1.0 --native-sidecars=auto --spiffe-csi-driver=csi.spiffe.io \
+  --spiffe-socket-name=spire-agent.sock \
   --sidecar-cpu-request=50m --sidecar-memory-request=32Mi --sidecar-memory-limit=128Mi; do
   expect_contains "Deployment: arg $a" "$args" "\"$a\""
 done
@@ -209,7 +210,7 @@ for w in MutatingWebhookConfiguration/mcp-warden-injector ValidatingWebhookConfi
 done
 cargs=$(field "$c" Deployment $op '{.spec.template.spec.containers[0].args}')
 for a in --webhook-cert-mode=external --webhook-cert-dir=/etc/mcp-warden/webhook-certs --trust-domain=prod.example.org \
-  --native-sidecars=off --spiffe-csi-driver=csi.example.io --sidecar-image=registry.example/warden/sidecar:4.5.6-test \
+  --native-sidecars=off --spiffe-csi-driver=csi.example.io --spiffe-socket-name=agent.sock --sidecar-image=registry.example/warden/sidecar:4.5.6-test \
   --sidecar-image-pull-policy=Never --sidecar-cpu-request=75m --sidecar-memory-request=48Mi --sidecar-cpu-limit=500m \
   --sidecar-memory-limit=256Mi --webhook-port=10443 --admin-port=18080 --lease-name=warden-leader --log-level=debug; do
   expect_contains "non-default: arg $a" "$cargs" "\"$a\""

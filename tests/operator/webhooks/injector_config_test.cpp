@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "policy/quote.h"
+
 namespace warden::op {
 namespace {
 
@@ -11,6 +13,7 @@ TEST(InjectorConfigTest, DefaultsAreTheContractsAndValid) {
   EXPECT_EQ(c.imagePullPolicy, "IfNotPresent");
   EXPECT_EQ(c.nativeSidecars, NativeSidecarMode::Auto);
   EXPECT_EQ(c.spiffeCsiDriver, "csi.spiffe.io");
+  EXPECT_EQ(c.spiffeSocketName, "spire-agent.sock");
   EXPECT_EQ(c.cpuRequest, "50m");
   EXPECT_EQ(c.memoryRequest, "32Mi");
   EXPECT_EQ(c.cpuLimit, "");
@@ -50,6 +53,12 @@ TEST(InjectorConfigTest, ValidateNamesTheBadSetting) {
             "--sidecar-image-pull-policy: must be Always, IfNotPresent or Never, got \"always\"");
   EXPECT_EQ(invalid([](auto& c) { c.spiffeCsiDriver = "CSI"; }),
             "--spiffe-csi-driver: \"CSI\" is not a CSI driver name");
+  for (const char* bad : {"", ".", "..", "a/b", "../agent.sock", "agent sock"}) {
+    EXPECT_EQ(invalid([&](auto& c) { c.spiffeSocketName = bad; }),
+              "--spiffe-socket-name: " + policy::quoteForMessage(bad) +
+                  " is not a file name (1-64 of A-Z a-z 0-9 . _ -, not . or ..)")
+        << bad;
+  }
   EXPECT_EQ(invalid([](auto& c) { c.cpuRequest = "50 m"; }),
             "--sidecar-cpu-request: \"50 m\" is not a Kubernetes quantity");
   EXPECT_EQ(invalid([](auto& c) { c.memoryLimit = "128MB"; }),
@@ -68,6 +77,7 @@ TEST(InjectorConfigTest, ValidateNamesTheBadSetting) {
               c.cpuRequest = "";
               c.memoryLimit = "";
               c.spiffeCsiDriver = "csi.example.io";
+              c.spiffeSocketName = "agent.sock";
               c.imagePullPolicy = "Never";
             }),
             "");

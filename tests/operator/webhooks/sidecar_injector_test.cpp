@@ -391,6 +391,7 @@ TEST(SidecarInjectorTest, DefaultsOfTheServerAndSettingsOfTheConfigApply) {
   config.image = "registry.example/warden-sidecar@sha256:0123";
   config.imagePullPolicy = "Always";
   config.spiffeCsiDriver = "csi.example.io";
+  config.spiffeSocketName = "agent.sock";
   config.cpuRequest = "";
   config.cpuLimit = "500m";
   config.memoryLimit = "";
@@ -407,6 +408,8 @@ TEST(SidecarInjectorTest, DefaultsOfTheServerAndSettingsOfTheConfigApply) {
   EXPECT_EQ(sidecar.at("args")[2], "--upstream-path=/mcp");
   EXPECT_EQ(sidecar.at("args")[3], "--admin-port=9090");
   EXPECT_EQ(opAt(d.patch, "/spec/volumes").at("value")[1].at("csi").at("driver"), "csi.example.io");
+  EXPECT_EQ(sidecar.at("env"),
+            json::parse(R"([{"name":"SPIFFE_ENDPOINT_SOCKET","value":"unix:///spiffe-workload-api/agent.sock"}])"));
   EXPECT_EQ(d.message, "added warden-sidecar (regular container) for MCPServer tools/files");
 }
 
