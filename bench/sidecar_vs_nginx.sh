@@ -416,7 +416,8 @@ interval_report() {
            "$(minus "$(field "open-$r" sidecar ${p}_ms)" "$(field "open-$r" direct ${p}_ms)") |" \
            "$(minus "$(field "open-$r" sidecar-interval ${p}_ms)" "$(field "open-$r" direct ${p}_ms)") | |"
     done
-    echo "| $r req/s: proxy CPU s per 1,000 requests | $(cpu_per_1k "open-$r" nginx) | $(cpu_per_1k "open-$r" sidecar) |" \
+    echo "| $r req/s: proxy CPU s per 1,000 requests | $(with_errors "$(cpu_per_1k "open-$r" nginx)" "open-$r" nginx) |" \
+         "$(with_errors "$(cpu_per_1k "open-$r" sidecar)" "open-$r" sidecar) |" \
          "$(with_errors "$(cpu_per_1k "open-$r" sidecar-interval)" "open-$r" sidecar-interval) |" \
          "$(ratio "$(cpu_per_1k "open-$r" sidecar-interval)" "$(cpu_per_1k "open-$r" nginx)") |"
     echo "| $r req/s: peak RSS MiB | $(mib "$(field "open-$r" nginx proxy_hwm_kib)") | $(mib "$(field "open-$r" sidecar proxy_hwm_kib)") |" \
