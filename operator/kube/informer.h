@@ -68,6 +68,7 @@ struct InformerOptions {
 //   about a second late).
 // - The cache holds each object once, shared (ObjectPtr): get(), list(), byIndex() and events hand out the cached
 //   object, not a copy. Indexes (InformerOptions::indexers) are kept current with the cache, a relist rebuilds them.
+//   A list is taken page by page (KubeClient::listPages): each page is transformed and cached as it arrives.
 // - A handler that throws is logged; the informer goes on (the exception does not reach the thread).
 // - stop() returns once the thread has ended: promptly, while a watch is open (the KubeClient watches `stop`) or a
 //   backoff delay runs (a condition variable, not a sleep). stop() called from a handler only asks the thread to

@@ -640,7 +640,9 @@ TEST_F(InformerTest, TransformAppliesToEveryObjectCachedOrReported) {
   for (const InformerEvent& event : recorder.events()) {
     EXPECT_FALSE(event.object->at("data").contains("drop")) << objectKey(*event.object);
     EXPECT_TRUE(event.object->at("data").contains("keep")) << objectKey(*event.object);
-    if (event.oldObject) EXPECT_FALSE(event.oldObject->at("data").contains("drop"));
+    if (event.oldObject) {
+      EXPECT_FALSE(event.oldObject->at("data").contains("drop"));
+    }
   }
   const auto listed = informer.get("tools", "listed");
   ASSERT_NE(listed, nullptr);
