@@ -194,8 +194,8 @@ TEST_F(LeaderElectionTest, AloneItCreatesTheLeaseAndLeads) {
   Replica a(api_, fastConfig("a"));
   EXPECT_FALSE(a.isLeader());
   a.elector().start();
-  ASSERT_TRUE(eventually([&] { return a.isLeader(); }));
-  EXPECT_EQ(a.started(), 1);
+  // isLeader() turns true just before the callback runs on the elector's thread: wait for both.
+  ASSERT_TRUE(eventually([&] { return a.isLeader() && a.started() == 1; }));
   EXPECT_EQ(a.stopped(), 0);
 
   auto lease = api_.peek(resources::leases(), kNamespace, kLease);
@@ -298,8 +298,8 @@ TEST_F(LeaderElectionTest, FailoverAfterTheLeaderDiesWithoutReleasing) {
   a.elector().stop();
   EXPECT_EQ(a.stopped(), 1);
   EXPECT_EQ(holder(), "a") << "not released";
-  ASSERT_TRUE(eventually([&] { return b.isLeader(); })) << "b takes over once the lease expired (300 ms)";
-  EXPECT_EQ(b.started(), 1);
+  ASSERT_TRUE(eventually([&] { return b.isLeader() && b.started() == 1; }))
+      << "b takes over once the lease expired (300 ms)";
   EXPECT_EQ(holder(), "b");
   EXPECT_EQ(leaseSpec().value()["leaseTransitions"], 1);
   EXPECT_FALSE(exclusion.bothLed());
@@ -355,8 +355,7 @@ TEST_F(LeaderElectionTest, IsLeaderTurnsFalseAtTheDeadlineWhileStuckInAnApiCall)
   EXPECT_EQ(a.stopped(), 0) << "the elector's thread is still stuck: the callback follows when it gets back";
   unblock();
   ASSERT_TRUE(eventually([&] { return a.stopped() == 1; }));
-  ASSERT_TRUE(eventually([&] { return a.isLeader(); })) << "the lease is still a's: it leads again";
-  EXPECT_EQ(a.started(), 2);
+  ASSERT_TRUE(eventually([&] { return a.isLeader() && a.started() == 2; })) << "the lease is still a's: it leads again";
 }
 
 TEST_F(LeaderElectionTest, AConflictOnRenewalMeansAnotherReplicaWrote) {
@@ -387,8 +386,7 @@ TEST_F(LeaderElectionTest, AConflictOnAcquiringMeansLosingTheRace) {
   a.elector().start();
   ASSERT_TRUE(eventually([&] { return callsBy("a", Verb::Update, 409) == 1; }));
   EXPECT_FALSE(a.isLeader());
-  ASSERT_TRUE(eventually([&] { return a.isLeader(); })) << "c's lease expires unrenewed";
-  EXPECT_EQ(a.started(), 1);
+  ASSERT_TRUE(eventually([&] { return a.isLeader() && a.started() == 1; })) << "c's lease expires unrenewed";
   EXPECT_EQ(a.stopped(), 0) << "a never led before, so it never stopped leading";
   EXPECT_EQ(leaseSpec().value()["leaseTransitions"], 6);
 }
@@ -402,8 +400,7 @@ TEST_F(LeaderElectionTest, AConflictOnCreatingTheLeaseMeansAnotherCreatedIt) {
   Replica a(api_, fastConfig("a"));
   a.elector().start();
   ASSERT_TRUE(eventually([&] { return callsBy("a", Verb::Create, 409) == 1; }));
-  ASSERT_TRUE(eventually([&] { return a.isLeader(); }));
-  EXPECT_EQ(a.started(), 1);
+  ASSERT_TRUE(eventually([&] { return a.isLeader() && a.started() == 1; }));
   EXPECT_EQ(holder(), "a");
   EXPECT_EQ(leaseSpec().value()["leaseTransitions"], 1);
 }
